@@ -1,0 +1,111 @@
+// Builds the Fastify app: shared plugins first, then one register() per module.
+import path from 'node:path';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import type { DestinationStream } from 'pino';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { AppContext } from './context.ts';
+import { createKeyring } from './crypto/keyring.ts';
+import { createPasswordHasher } from './crypto/passwords.ts';
+import { openDatabase, type DatabaseHandle } from './db/database.ts';
+import { migrateToLatest } from './db/migrator.ts';
+import { registerErrorHandling } from './errors.ts';
+import { registerCsrfProtection } from './http/csrf.ts';
+import { loggerOptions } from './logging.ts';
+import { accountRoutes } from './modules/accounts/routes.ts';
+import { eventRoutes } from './modules/events/routes.ts';
+import { healthRoutes } from './modules/health/routes.ts';
+import { sessionRoutes } from './modules/sessions/routes.ts';
+import { createLimiters } from './rate-limit/limiters.ts';
+
+export interface AppOptions {
+  config: Config;
+  clock?: Clock;
+  /** Where log lines go (tests read them); stdout by default. */
+  logStream?: DestinationStream;
+  /** An already-open database (tests); otherwise opened from the config and closed with the app. */
+  database?: DatabaseHandle;
+}
+
+export interface BuiltApp {
+  app: FastifyInstance;
+  ctx: AppContext;
+}
+
+async function connectRedis(url: string): Promise<Redis> {
+  // Fail fast at start-up rather than queue commands forever behind a missing server.
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5000 });
+  redis.on('error', () => {}); // reconnects by itself; limiter calls answer 503 meanwhile
+  await redis.connect();
+  return redis;
+}
+
+export async function buildApp(options: AppOptions): Promise<BuiltApp> {
+  const { config } = options;
+  const database =
+    options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') }));
+  if (!options.database && config.migrateOnStart) await migrateToLatest(database.db);
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
+
+  const keyring = createKeyring(config.secret);
+  const ctx: AppContext = {
+    config,
+    database,
+    db: database.db,
+    clock: options.clock ?? systemClock,
+    hasher: createPasswordHasher(config.passwordHasher),
+    keyring,
+    limiters: createLimiters({ enabled: config.rateLimitEnabled, prefix: config.rateLimitPrefix, settings: config.rateLimits, keyring, redis }),
+  };
+
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel, options.logStream),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    // Unknown fields are refused rather than silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest('auth', null);
+  app.decorateRequest('authSource', null);
+  registerErrorHandling(app);
+  registerCsrfProtection(app, config);
+  await app.register(cookie);
+  await app.register(helmet, { hsts: config.secureCookies });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Gatehouse', version: '0.1.0', description: 'Self-hosted account security: accounts, device sessions, security log.' },
+      servers: [{ url: config.publicUrl.origin }],
+      components: {
+        securitySchemes: {
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: config.secureCookies ? '__Host-gatehouse_session' : 'gatehouse_session' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+  });
+
+  // ASVS 14.3.2: answers about accounts and sessions are never cached.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+  });
+
+  await app.register(healthRoutes(ctx));
+  await app.register(accountRoutes(ctx));
+  await app.register(sessionRoutes(ctx));
+  await app.register(eventRoutes(ctx));
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.addHook('onClose', async () => {
+    await redis?.quit().catch(() => redis.disconnect());
+    if (!options.database) await database.close();
+  });
+
+  return { app: app as unknown as FastifyInstance, ctx };
+}

@@ -1,0 +1,161 @@
+// Every environment variable Gatehouse reads, parsed and typed once (SPEC §1).
+// Nothing else in the code reads process.env.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+
+export type PasswordHasherName = 'argon2id' | 'bcrypt';
+
+export interface RateLimitSettings {
+  /** Failed sign-ins from one IP for one account before growing delays start. */
+  signInFailuresBeforeDelay: number;
+  /** Failed sign-ins for one account from all IPs in 24 h (NIST 800-63B: at most 100). */
+  signInFailuresPerAccountPerDay: number;
+  /** Failed sign-ins from one IP across all accounts in an hour. */
+  signInFailuresPerIpPerHour: number;
+  registrationsPerIpPerHour: number;
+  passwordChangesPerUserPerHour: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: URL;
+  /** True when PUBLIC_URL is https: cookies get Secure and the __Host- prefix. */
+  secureCookies: boolean;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  secret: Buffer;
+  /** Secret was generated into the data dir on this start (embedded default only). */
+  secretGenerated: boolean;
+  passwordHasher: PasswordHasherName;
+  passwordMinLength: number;
+  sessionIdleTimeoutSeconds: number;
+  sessionAbsoluteLifetimeSeconds: number;
+  rememberedSessionIdleTimeoutSeconds: number;
+  rememberedSessionAbsoluteLifetimeSeconds: number;
+  rateLimitEnabled: boolean;
+  rateLimitPrefix: string;
+  rateLimits: RateLimitSettings;
+  trustProxy: boolean;
+  bodyLimitBytes: number;
+  migrateOnStart: boolean;
+  logLevel: string;
+  productName: string;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+export const defaultRateLimits: RateLimitSettings = {
+  signInFailuresBeforeDelay: 5,
+  signInFailuresPerAccountPerDay: 100,
+  signInFailuresPerIpPerHour: 100,
+  registrationsPerIpPerHour: 10,
+  passwordChangesPerUserPerHour: 5,
+};
+
+function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(true|1|yes|on)$/i.test(raw)) return true;
+  if (/^(false|0|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+}
+
+/** Durations accept plain seconds or a number with s/m/h/d. */
+function duration(env: Env, name: string, fallbackSeconds: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallbackSeconds;
+  const match = /^(\d+)\s*([smhd]?)$/.exec(raw.trim());
+  if (!match) throw new ConfigError(`${name} must be a duration like 3600, 30m, 12h or 7d (got "${raw}")`);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+  const seconds = Number(match[1]) * unit;
+  if (seconds < 60) throw new ConfigError(`${name} must be at least one minute`);
+  return seconds;
+}
+
+/**
+ * The root key. With the embedded database and no GATEHOUSE_SECRET, one is generated once into
+ * the data dir (SPEC §1); with a shared PostgreSQL every instance must be given the same secret.
+ */
+function loadSecret(env: Env, dataDir: string, databaseUrl: string | undefined): { secret: Buffer; generated: boolean } {
+  const raw = env.GATEHOUSE_SECRET;
+  if (raw) {
+    const secret = Buffer.from(raw, 'utf8');
+    if (secret.length < 32) throw new ConfigError('GATEHOUSE_SECRET must be at least 32 bytes');
+    return { secret, generated: false };
+  }
+  if (databaseUrl) {
+    throw new ConfigError('GATEHOUSE_SECRET is required with DATABASE_URL: every instance must share the same root key');
+  }
+  const file = path.join(dataDir, 'gatehouse.secret');
+  if (existsSync(file)) return { secret: Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8'), generated: false };
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+  return { secret: Buffer.from(secret, 'utf8'), generated: true };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const publicUrlRaw = env.PUBLIC_URL || `http://localhost:${port}`;
+  let publicUrl: URL;
+  try {
+    publicUrl = new URL(publicUrlRaw);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL is not a URL (got "${publicUrlRaw}")`);
+  }
+  if (publicUrl.protocol !== 'http:' && publicUrl.protocol !== 'https:') {
+    throw new ConfigError('PUBLIC_URL must be http:// or https://');
+  }
+  const dataDir = path.resolve(env.GATEHOUSE_DATA_DIR || './data');
+  const databaseUrl = env.DATABASE_URL || undefined;
+  const { secret, generated } = loadSecret(env, dataDir, databaseUrl);
+
+  const hasher = env.PASSWORD_HASHER || 'argon2id';
+  if (hasher !== 'argon2id' && hasher !== 'bcrypt') {
+    throw new ConfigError(`PASSWORD_HASHER must be argon2id or bcrypt (got "${hasher}")`);
+  }
+
+  return {
+    port,
+    host: env.HOST || '0.0.0.0',
+    publicUrl,
+    secureCookies: publicUrl.protocol === 'https:',
+    dataDir,
+    databaseUrl,
+    redisUrl: env.REDIS_URL || undefined,
+    secret,
+    secretGenerated: generated,
+    passwordHasher: hasher,
+    // SPEC 4.1: configurable, never below 8.
+    passwordMinLength: integer(env, 'PASSWORD_MIN_LENGTH', 12, 8, 64),
+    // Defaults follow NIST 800-63B rev 4 for AAL2 (1 h inactivity, 24 h overall) unless the user
+    // asks to stay signed in on this device.
+    sessionIdleTimeoutSeconds: duration(env, 'SESSION_IDLE_TIMEOUT', 3600),
+    sessionAbsoluteLifetimeSeconds: duration(env, 'SESSION_ABSOLUTE_LIFETIME', 86400),
+    rememberedSessionIdleTimeoutSeconds: duration(env, 'REMEMBERED_SESSION_IDLE_TIMEOUT', 7 * 86400),
+    rememberedSessionAbsoluteLifetimeSeconds: duration(env, 'REMEMBERED_SESSION_ABSOLUTE_LIFETIME', 30 * 86400),
+    rateLimitEnabled: boolean(env, 'RATE_LIMIT_ENABLED', true),
+    rateLimitPrefix: env.RATE_LIMIT_PREFIX || 'gatehouse',
+    rateLimits: defaultRateLimits,
+    trustProxy: boolean(env, 'TRUST_PROXY', false),
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 10 * 1024 * 1024),
+    migrateOnStart: boolean(env, 'MIGRATE_ON_START', true),
+    logLevel: env.LOG_LEVEL || 'info',
+    productName: env.PRODUCT_NAME || 'Gatehouse',
+  };
+}

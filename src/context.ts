@@ -1,0 +1,25 @@
+// Everything a service needs, built once in app.ts and passed down explicitly.
+import type { Kysely } from 'kysely';
+import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { Keyring } from './crypto/keyring.ts';
+import type { PasswordHasher } from './crypto/passwords.ts';
+import type { DatabaseHandle } from './db/database.ts';
+import type { Database } from './db/schema.ts';
+import type { Limiters } from './rate-limit/limiters.ts';
+
+export interface AppContext {
+  config: Config;
+  database: DatabaseHandle;
+  db: Kysely<Database>;
+  clock: Clock;
+  hasher: PasswordHasher;
+  keyring: Keyring;
+  limiters: Limiters;
+}
+
+/** What a route hands a service about the caller's connection. */
+export interface RequestInfo {
+  ip: string;
+  userAgent: string | undefined;
+}

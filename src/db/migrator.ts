@@ -1,0 +1,36 @@
+// Versioned migrations, each with up() and down(), listed here in order so a build needs no
+// directory scan.
+import { Migrator, NO_MIGRATIONS, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import * as m0001 from './migrations/0001_accounts_sessions_events.ts';
+import type { Database } from './schema.ts';
+
+const migrations: Record<string, Migration> = {
+  '0001_accounts_sessions_events': m0001,
+};
+
+function migrator(db: Kysely<Database>): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+}
+
+function unwrap(result: MigrationResultSet): string[] {
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    const reason = result.error instanceof Error ? result.error.message : String(result.error);
+    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${reason}`);
+  }
+  return (result.results ?? []).map((r) => `${r.direction === 'Up' ? 'applied' : 'reverted'} ${r.migrationName}`);
+}
+
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  return unwrap(await migrator(db).migrateToLatest());
+}
+
+export async function migrateDown(db: Kysely<Database>, options: { all?: boolean } = {}): Promise<string[]> {
+  const m = migrator(db);
+  return unwrap(options.all ? await m.migrateTo(NO_MIGRATIONS) : await m.migrateDown());
+}
+
+export async function migrationStatus(db: Kysely<Database>): Promise<{ name: string; executedAt: Date | undefined }[]> {
+  const list = await migrator(db).getMigrations();
+  return list.map((m) => ({ name: m.name, executedAt: m.executedAt }));
+}

@@ -1,0 +1,80 @@
+// The typed shape of every table (SPEC §3). Column names are snake_case in SQL and here, so
+// queries read like the SQL they produce.
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+
+export type Role = 'USER' | 'ADMIN' | 'SUPER_ADMIN';
+export type UserStatus = 'active' | 'disabled';
+export type Verification = 'password' | 'two_factor' | 'oauth';
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  email_verified_at: Date | null;
+  password_hash: string | null;
+  display_name: string | null;
+  role: ColumnType<Role, Role | undefined, Role>;
+  status: ColumnType<UserStatus, UserStatus | undefined, UserStatus>;
+  created_at: CreatedAt;
+  updated_at: Date;
+  last_login_at: Date | null;
+  password_changed_at: Date | null;
+}
+
+export interface SessionsTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: string;
+  device: string;
+  browser: string | null;
+  os: string | null;
+  user_agent: string | null;
+  ip_hash: string | null;
+  ip_masked: string | null;
+  location: string | null;
+  trust_score: number;
+  verification: Verification;
+  /** Idle timeout chosen at sign-in ("stay signed in" gets a longer one). */
+  idle_timeout_seconds: number;
+  persistent: boolean;
+  created_at: CreatedAt;
+  last_active_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  revoked_reason: string | null;
+}
+
+export interface SecurityEventsTable {
+  id: Generated<string>;
+  user_id: string | null;
+  session_id: string | null;
+  type: string;
+  metadata: ColumnType<Record<string, unknown>, string, string>;
+  ip_hash: string | null;
+  created_at: CreatedAt;
+}
+
+export interface OneTimeTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  purpose: string;
+  token_hash: string;
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  attempts: Generated<number>;
+  expires_at: Date;
+  used_at: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  security_events: SecurityEventsTable;
+  one_time_tokens: OneTimeTokensTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type Session = Selectable<SessionsTable>;
+export type NewSession = Insertable<SessionsTable>;

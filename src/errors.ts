@@ -1,0 +1,96 @@
+// One error type for the whole service and the handler that turns any error into the SPEC §2
+// error shape. Bad input is always a 4xx; a stack trace never reaches the client.
+import type { FastifyError, FastifyInstance } from 'fastify';
+
+export class AppError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly fields: Record<string, string> | undefined;
+  /** Seconds, for 429 answers. */
+  readonly retryAfter: number | undefined;
+
+  constructor(code: string, status: number, message: string, options: { fields?: Record<string, string>; retryAfter?: number } = {}) {
+    super(message);
+    this.code = code;
+    this.status = status;
+    this.fields = options.fields;
+    this.retryAfter = options.retryAfter;
+  }
+}
+
+export function tooManyRequests(msBeforeNext: number): AppError {
+  const retryAfter = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new AppError('RATE_LIMITED', 429, `Too many attempts. Try again in ${retryAfter} seconds.`, { retryAfter });
+}
+
+export const unauthenticated = (): AppError => new AppError('UNAUTHENTICATED', 401, 'You are not signed in.');
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/** "/body/email" → "email"; a missing property names itself. */
+function fieldsFromValidation(issues: ValidationIssue[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of issues) {
+    let field = (issue.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+    const missing = issue.params?.missingProperty ?? issue.params?.requiredProperties;
+    if (typeof missing === 'string') field = field ? `${field}.${missing}` : missing;
+    if (Array.isArray(missing) && typeof missing[0] === 'string') field = field ? `${field}.${missing[0]}` : missing[0];
+    const extra = issue.params?.additionalProperty ?? issue.params?.additionalProperties;
+    if (typeof extra === 'string') field = field ? `${field}.${extra}` : extra;
+    field ||= 'body';
+    fields[field] ??= issue.message ?? 'is invalid';
+  }
+  return fields;
+}
+
+/** Connection-level database failures: the caller can do nothing but retry later. */
+function isDependencyDown(error: { code?: unknown }): boolean {
+  const code = typeof error.code === 'string' ? error.code : '';
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '53300', '08006', '08001', '08003'].includes(code);
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((rawError: FastifyError | AppError, request, reply) => {
+    let error: AppError;
+    if (rawError instanceof AppError) {
+      error = rawError;
+    } else if ((rawError as FastifyError).validation) {
+      const validation = (rawError as FastifyError).validation as ValidationIssue[];
+      error = new AppError('VALIDATION_FAILED', 400, 'Some fields are missing or invalid.', {
+        fields: fieldsFromValidation(validation),
+      });
+    } else if (rawError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      error = new AppError('PAYLOAD_TOO_LARGE', 413, 'The request body is too large.');
+    } else if (rawError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      error = new AppError('UNSUPPORTED_MEDIA_TYPE', 415, 'Send the request body as application/json.');
+    } else if (isDependencyDown(rawError)) {
+      request.log.error({ err: rawError }, 'dependency unavailable');
+      error = new AppError('SERVICE_UNAVAILABLE', 503, 'The service is temporarily unavailable. Try again shortly.');
+    } else {
+      const status = (rawError as FastifyError).statusCode;
+      if (typeof status === 'number' && status >= 400 && status < 500) {
+        // Fastify's own client errors: malformed JSON, empty body with a JSON content type, bad URL…
+        const malformedJson = rawError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || rawError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || rawError instanceof SyntaxError;
+        error = new AppError(malformedJson ? 'MALFORMED_JSON' : 'BAD_REQUEST', status, malformedJson ? 'The request body is not valid JSON.' : 'The request could not be understood.');
+      } else {
+        request.log.error({ err: rawError }, 'unhandled error');
+        error = new AppError('INTERNAL_ERROR', 500, 'Something went wrong on our side.');
+      }
+    }
+    if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
+    return reply.status(error.status).send({
+      success: false,
+      code: error.code,
+      message: error.message,
+      ...(error.fields ? { fields: error.fields } : {}),
+    });
+  });
+
+  app.setNotFoundHandler((_request, reply) => {
+    return reply.status(404).send({ success: false, code: 'NOT_FOUND', message: 'There is nothing at this address.' });
+  });
+}

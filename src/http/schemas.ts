@@ -1,0 +1,54 @@
+// Shapes shared by every module's route schemas: the SPEC §2 error body and the common views.
+import { Type } from 'typebox';
+
+export const ErrorBody = Type.Object(
+  {
+    success: Type.Literal(false),
+    code: Type.String(),
+    message: Type.String(),
+    fields: Type.Optional(Type.Record(Type.String(), Type.String())),
+  },
+);
+
+export const UserView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  email: Type.String(),
+  emailVerified: Type.Boolean(),
+  emailVerifiedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  displayName: Type.Union([Type.String(), Type.Null()]),
+  role: Type.Union([Type.Literal('USER'), Type.Literal('ADMIN'), Type.Literal('SUPER_ADMIN')]),
+  status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastLoginAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+export const SessionView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  device: Type.String(),
+  browser: Type.Union([Type.String(), Type.Null()]),
+  os: Type.Union([Type.String(), Type.Null()]),
+  location: Type.Union([Type.String(), Type.Null()]),
+  ipAddress: Type.Union([Type.String(), Type.Null()], { description: 'Masked: 203.0.113.x' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastActiveAt: Type.String({ format: 'date-time' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+  trustScore: Type.Integer({ minimum: 0, maximum: 100 }),
+  verification: Type.String(),
+  current: Type.Boolean(),
+});
+
+/** A session as returned at sign-in: the token only for clients that asked for a bearer token. */
+export const IssuedSessionView = Type.Intersect([SessionView, Type.Object({ token: Type.Optional(Type.String()) })]);
+
+export const Success = Type.Object({ success: Type.Literal(true) });
+export const SuccessMessage = Type.Object({ success: Type.Literal(true), message: Type.String() });
+
+/** Error answers every route may give. */
+export const errorResponses = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  413: ErrorBody,
+  429: ErrorBody,
+  503: ErrorBody,
+} as const;

@@ -1,0 +1,100 @@
+// HTTP for accounts: validates and translates, the rules live in service.ts.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppContext } from '../../context.ts';
+import { requestInfo } from '../../http/request-info.ts';
+import { errorResponses, ErrorBody, IssuedSessionView, SessionView, SuccessMessage, Success, UserView } from '../../http/schemas.ts';
+import { clearSessionCookie, deliverSessionToken } from '../../http/session-transport.ts';
+import { authOf, requireAuth } from '../sessions/require-auth.ts';
+import { endSession } from '../sessions/service.ts';
+import { PASSWORD_MAX_LENGTH } from './password-policy.ts';
+import * as accounts from './service.ts';
+
+const Email = Type.String({ minLength: 3, maxLength: 254, description: 'Compared case-insensitively' });
+// The policy decides what is acceptable and says why; the schema only bounds the work we do.
+const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH * 4 });
+const DisplayName = Type.String({ maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
+
+const SignedInBody = Type.Object({ success: Type.Literal(true), user: UserView, session: IssuedSessionView });
+
+export function accountRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const auth = requireAuth(ctx);
+
+    app.post('/api/auth/register', {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Create an account and sign in',
+        body: Type.Object({ email: Email, password: Password, displayName: Type.Optional(Type.Union([DisplayName, Type.Null()])) }, { additionalProperties: false }),
+        response: { 201: SignedInBody, 409: ErrorBody, ...errorResponses },
+      },
+    }, async (request, reply) => {
+      const { user, started } = await accounts.register(ctx, request.body, requestInfo(request));
+      const token = deliverSessionToken(request, reply, ctx.config, started, ctx.clock.now());
+      return reply.status(201).send({ success: true, user, session: { ...started.session, ...token } });
+    });
+
+    app.post('/api/auth/login', {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Sign in with email and password',
+        body: Type.Object({ email: Email, password: Password, rememberDevice: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+        response: { 200: SignedInBody, ...errorResponses },
+      },
+    }, async (request, reply) => {
+      const { user, started } = await accounts.signIn(ctx, request.body, requestInfo(request));
+      const token = deliverSessionToken(request, reply, ctx.config, started, ctx.clock.now());
+      return { success: true as const, user, session: { ...started.session, ...token } };
+    });
+
+    app.post('/api/auth/logout', {
+      preHandler: auth,
+      schema: { tags: ['accounts'], summary: 'Sign out: this session is revoked', response: { 200: Success, ...errorResponses } },
+    }, async (request, reply) => {
+      await endSession(ctx, authOf(request), requestInfo(request));
+      clearSessionCookie(reply, ctx.config);
+      return { success: true as const };
+    });
+
+    app.get('/api/auth/session', {
+      preHandler: auth,
+      schema: {
+        tags: ['accounts'],
+        summary: 'The signed-in user and this session',
+        response: { 200: Type.Object({ success: Type.Literal(true), user: UserView, session: SessionView }), ...errorResponses },
+      },
+    }, async (request) => {
+      const { user, session } = authOf(request);
+      return { success: true as const, user, session };
+    });
+
+    app.get('/api/auth/profile', {
+      preHandler: auth,
+      schema: { tags: ['accounts'], summary: 'Read the profile', response: { 200: Type.Object({ success: Type.Literal(true), user: UserView }), ...errorResponses } },
+    }, async (request) => ({ success: true as const, user: await accounts.getProfile(ctx, authOf(request)) }));
+
+    app.patch('/api/auth/profile', {
+      preHandler: auth,
+      schema: {
+        tags: ['accounts'],
+        summary: 'Update the display name',
+        body: Type.Object({ displayName: Type.Union([DisplayName, Type.Null()]) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ success: Type.Literal(true), user: UserView }), ...errorResponses },
+      },
+    }, async (request) => ({ success: true as const, user: await accounts.updateProfile(ctx, authOf(request), request.body, requestInfo(request)) }));
+
+    app.put('/api/auth/change-password', {
+      preHandler: auth,
+      schema: {
+        tags: ['accounts'],
+        summary: 'Change the password; every other session is signed out',
+        body: Type.Object({ currentPassword: Password, newPassword: Password }, { additionalProperties: false }),
+        response: { 200: SuccessMessage, ...errorResponses },
+      },
+    }, async (request) => {
+      const { revokedSessions } = await accounts.changePassword(ctx, authOf(request), request.body, requestInfo(request));
+      const others = revokedSessions === 1 ? '1 other session was' : `${revokedSessions} other sessions were`;
+      return { success: true as const, message: `Password changed. ${others} signed out.` };
+    });
+  };
+}

@@ -1,0 +1,153 @@
+// Accounts: register, sign in, sign out, profile and password change (seed 003 §1, SPEC §2 and §4).
+import { AppError } from '../../errors.ts';
+import type { AppContext, RequestInfo } from '../../context.ts';
+import { recordSecurityEvent } from '../events/service.ts';
+import { describeClient } from '../sessions/client-context.ts';
+import { revokeSessionsInTransaction, startSession, type Authenticated, type StartedSession } from '../sessions/service.ts';
+import { isValidEmail, normalizeEmail } from './email-address.ts';
+import { normalizePassword, passwordProblem } from './password-policy.ts';
+import * as store from './store.ts';
+import { toPublicUser, type PublicUser } from './user-view.ts';
+
+export interface SignedIn {
+  user: PublicUser;
+  started: StartedSession;
+}
+
+// SPEC 4.6: one answer for a wrong email and a wrong password.
+const invalidCredentials = (): AppError => new AppError('INVALID_CREDENTIALS', 401, 'Invalid email or password.');
+
+function requireValidEmail(raw: string): string {
+  const email = normalizeEmail(raw);
+  if (!isValidEmail(email)) throw new AppError('INVALID_EMAIL', 400, 'Enter a valid email address.', { fields: { email: 'is not a valid email address' } });
+  return email;
+}
+
+function cleanDisplayName(raw: string | null | undefined): string | null {
+  const name = raw?.normalize('NFC').trim();
+  return name ? name : null;
+}
+
+export async function register(ctx: AppContext, input: { email: string; password: string; displayName?: string | null | undefined }, info: RequestInfo): Promise<SignedIn> {
+  const email = requireValidEmail(input.email);
+  await ctx.limiters.registration.consume(info.ip); // SPEC 4.5
+  const displayName = cleanDisplayName(input.displayName);
+  const problem = passwordProblem(input.password, { minLength: ctx.config.passwordMinLength, hasher: ctx.hasher.name, email, displayName, productName: ctx.config.productName });
+  if (problem) throw new AppError('WEAK_PASSWORD', 400, problem, { fields: { password: problem } });
+
+  const passwordHash = await ctx.hasher.hash(normalizePassword(input.password));
+  const client = await describeClient(ctx.keyring, info.ip, info.userAgent);
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const user = await store.insertUser(trx, {
+      email,
+      password_hash: passwordHash,
+      display_name: displayName,
+      created_at: now,
+      updated_at: now,
+      last_login_at: now,
+      password_changed_at: now,
+    });
+    if (!user) throw new AppError('EMAIL_TAKEN', 409, 'An account with this email already exists. Sign in instead.', { fields: { email: 'is already registered' } });
+    const started = await startSession(ctx, trx, { userId: user.id, client, verification: 'password', remember: false });
+    await recordSecurityEvent(ctx, trx, {
+      type: 'account_created',
+      userId: user.id,
+      sessionId: started.session.id,
+      ip: info.ip,
+      metadata: { device: client.device, location: client.location },
+    });
+    return { user: toPublicUser(user), started };
+  });
+}
+
+export async function signIn(ctx: AppContext, input: { email: string; password: string; rememberDevice?: boolean | undefined }, info: RequestInfo): Promise<SignedIn> {
+  const email = requireValidEmail(input.email);
+  try {
+    await ctx.limiters.signIn.check(email, info.ip);
+  } catch (error) {
+    const user = await store.findUserByEmail(ctx.db, email);
+    await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_rate_limited', userId: user?.id ?? null, ip: info.ip });
+    throw error;
+  }
+
+  const password = normalizePassword(input.password);
+  const user = await store.findUserByEmail(ctx.db, email);
+  if (!user?.password_hash) {
+    // SPEC 4.6: spend the same hashing time for an unknown account.
+    await ctx.hasher.verifyDummy(password);
+    await ctx.limiters.signIn.recordFailure(email, info.ip);
+    await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user?.id ?? null, ip: info.ip, metadata: { reason: user ? 'no_password' : 'unknown_account' } });
+    throw invalidCredentials();
+  }
+  if (!(await ctx.hasher.verify(user.password_hash, password))) {
+    await ctx.limiters.signIn.recordFailure(email, info.ip);
+    await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user.id, ip: info.ip, metadata: { reason: 'invalid_password' } });
+    throw invalidCredentials();
+  }
+  if (user.status !== 'active') {
+    await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user.id, ip: info.ip, metadata: { reason: 'account_disabled' } });
+    throw new AppError('ACCOUNT_DISABLED', 403, 'This account has been disabled. Contact the administrator.');
+  }
+  await ctx.limiters.signIn.recordSuccess(email, info.ip);
+
+  // SPEC 4.1: a hash made with other settings (or the other algorithm) is upgraded now.
+  const upgradedHash = ctx.hasher.needsRehash(user.password_hash) ? await ctx.hasher.hash(password) : null;
+  const client = await describeClient(ctx.keyring, info.ip, info.userAgent);
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    if (upgradedHash) await store.updatePasswordHash(trx, user.id, upgradedHash, now, false);
+    const updated = await store.recordLogin(trx, user.id, now);
+    const started = await startSession(ctx, trx, { userId: user.id, client, verification: 'password', remember: input.rememberDevice === true });
+    await recordSecurityEvent(ctx, trx, {
+      type: 'sign_in_succeeded',
+      userId: user.id,
+      sessionId: started.session.id,
+      ip: info.ip,
+      metadata: { device: client.device, location: client.location, verification: 'password', hashUpgraded: upgradedHash !== null },
+    });
+    return { user: toPublicUser(updated), started };
+  });
+}
+
+export async function getProfile(ctx: AppContext, auth: Authenticated): Promise<PublicUser> {
+  const user = await store.findUserById(ctx.db, auth.user.id);
+  if (!user) throw new AppError('UNAUTHENTICATED', 401, 'You are not signed in.');
+  return toPublicUser(user);
+}
+
+export async function updateProfile(ctx: AppContext, auth: Authenticated, input: { displayName: string | null }, info: RequestInfo): Promise<PublicUser> {
+  const displayName = cleanDisplayName(input.displayName);
+  return ctx.db.transaction().execute(async (trx) => {
+    const user = await store.updateDisplayName(trx, auth.user.id, displayName, ctx.clock.now());
+    await recordSecurityEvent(ctx, trx, { type: 'profile_updated', userId: user.id, sessionId: auth.session.id, ip: info.ip, metadata: { fields: ['displayName'] } });
+    return toPublicUser(user);
+  });
+}
+
+/** Seed 003 §1: verify the current password, apply the policy, rehash, end the other sessions. */
+export async function changePassword(ctx: AppContext, auth: Authenticated, input: { currentPassword: string; newPassword: string }, info: RequestInfo): Promise<{ revokedSessions: number }> {
+  await ctx.limiters.passwordChange.consume(auth.user.id); // SPEC 4.5: 5 per hour per user
+  const user = await store.findUserById(ctx.db, auth.user.id);
+  if (!user) throw new AppError('UNAUTHENTICATED', 401, 'You are not signed in.');
+  const current = normalizePassword(input.currentPassword);
+  if (!user.password_hash || !(await ctx.hasher.verify(user.password_hash, current))) {
+    await recordSecurityEvent(ctx, ctx.db, { type: 'password_change_failed', userId: user.id, sessionId: auth.session.id, ip: info.ip, metadata: { reason: 'invalid_current_password' } });
+    throw new AppError('INVALID_CURRENT_PASSWORD', 400, 'Your current password is not correct.', { fields: { currentPassword: 'is not correct' } });
+  }
+  const next = normalizePassword(input.newPassword);
+  if (next === current) {
+    throw new AppError('PASSWORD_UNCHANGED', 400, 'The new password must differ from the current one.', { fields: { newPassword: 'is the same as the current password' } });
+  }
+  const problem = passwordProblem(next, { minLength: ctx.config.passwordMinLength, hasher: ctx.hasher.name, email: user.email, displayName: user.display_name, productName: ctx.config.productName });
+  if (problem) throw new AppError('WEAK_PASSWORD', 400, problem, { fields: { newPassword: problem } });
+
+  const newHash = await ctx.hasher.hash(next);
+  return ctx.db.transaction().execute(async (trx) => {
+    await store.updatePasswordHash(trx, user.id, newHash, ctx.clock.now(), true);
+    // SPEC 4.7: every other session ends; the one that made the change stays.
+    const revokedSessions = await revokeSessionsInTransaction(ctx, trx, user.id, auth.session.id, 'password_changed');
+    await recordSecurityEvent(ctx, trx, { type: 'password_changed', userId: user.id, sessionId: auth.session.id, ip: info.ip, metadata: { revokedSessions } });
+    return { revokedSessions };
+  });
+}

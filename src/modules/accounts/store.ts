@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely';
+import type { Database, NewUser } from '../../db/schema.ts';
+
+export async function findUserByEmail(db: Kysely<Database>, email: string) {
+  return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+}
+
+export async function findUserById(db: Kysely<Database>, id: string) {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Inserts unless the email is taken; returns undefined in that case (no exception to race on). */
+export async function insertUser(db: Kysely<Database>, values: NewUser) {
+  return db
+    .insertInto('users')
+    .values(values)
+    .onConflict((oc) => oc.column('email').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function updateDisplayName(db: Kysely<Database>, id: string, displayName: string | null, now: Date) {
+  return db
+    .updateTable('users')
+    .set({ display_name: displayName, updated_at: now })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function updatePasswordHash(db: Kysely<Database>, id: string, passwordHash: string, now: Date, changedByUser: boolean): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ password_hash: passwordHash, updated_at: now, ...(changedByUser ? { password_changed_at: now } : {}) })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function recordLogin(db: Kysely<Database>, id: string, now: Date) {
+  return db.updateTable('users').set({ last_login_at: now }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}

@@ -1,0 +1,62 @@
+// The one place security events are written (SPEC 4.9) and read back for their owner.
+import type { Kysely } from 'kysely';
+import { AppError } from '../../errors.ts';
+import type { AppContext } from '../../context.ts';
+import type { Database } from '../../db/schema.ts';
+import { hashIp } from '../sessions/client-context.ts';
+import * as store from './store.ts';
+import type { EventMetadata, SecurityEventType } from './types.ts';
+
+export interface SecurityEvent {
+  type: SecurityEventType;
+  userId: string | null;
+  sessionId?: string | null;
+  /** The caller's address; only its keyed hash is stored. */
+  ip?: string | undefined;
+  metadata?: EventMetadata;
+}
+
+/** Pass the transaction the action runs in, so the event exists exactly when the action happened. */
+export async function recordSecurityEvent(ctx: AppContext, db: Kysely<Database>, event: SecurityEvent): Promise<void> {
+  await store.insertEvent(db, {
+    userId: event.userId,
+    sessionId: event.sessionId ?? null,
+    type: event.type,
+    metadata: event.metadata ?? {},
+    ipHash: hashIp(ctx.keyring, event.ip),
+    createdAt: ctx.clock.now(),
+  });
+}
+
+function encodeCursor(cursor: store.EventCursor): string {
+  return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function decodeCursor(raw: string): store.EventCursor {
+  const [iso, id] = Buffer.from(raw, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(iso ?? '');
+  if (!id || !UUID.test(id) || Number.isNaN(createdAt.getTime())) {
+    throw new AppError('VALIDATION_FAILED', 400, 'The cursor is not one this service gave out.', { fields: { cursor: 'is invalid' } });
+  }
+  return { createdAt, id };
+}
+
+export async function listOwnEvents(ctx: AppContext, userId: string, options: { cursor?: string | undefined; limit: number }) {
+  const after = options.cursor ? decodeCursor(options.cursor) : null;
+  // One extra row tells whether another page exists without a count query.
+  const rows = await store.listUserEvents(ctx.db, userId, options.limit + 1, after);
+  const page = rows.slice(0, options.limit);
+  const last = page.at(-1);
+  return {
+    events: page.map((row) => ({
+      id: row.id,
+      type: row.type as SecurityEventType,
+      metadata: row.metadata,
+      sessionId: row.session_id,
+      createdAt: row.created_at.toISOString(),
+    })),
+    nextCursor: rows.length > options.limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
+  };
+}

@@ -1,0 +1,23 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { AppError } from '../../errors.ts';
+import type { AppContext } from '../../context.ts';
+import { ErrorBody } from '../../http/schemas.ts';
+
+const Status = Type.Object({ success: Type.Literal(true), status: Type.String() });
+
+export function healthRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness', response: { 200: Status } } }, async () => ({ success: true as const, status: 'ok' }));
+
+    app.get('/readyz', { schema: { tags: ['operations'], summary: 'Readiness: the database answers', response: { 200: Status, 503: ErrorBody } } }, async (request) => {
+      try {
+        await ctx.database.ping();
+      } catch (error) {
+        request.log.warn({ err: error }, 'database not reachable');
+        throw new AppError('DATABASE_UNAVAILABLE', 503, 'The database is not reachable.');
+      }
+      return { success: true as const, status: 'ready' };
+    });
+  };
+}

@@ -1,0 +1,47 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppContext } from '../../context.ts';
+import { requestInfo } from '../../http/request-info.ts';
+import { ErrorBody, errorResponses, SessionView, Success } from '../../http/schemas.ts';
+import { clearSessionCookie } from '../../http/session-transport.ts';
+import { authOf, requireAuth } from './require-auth.ts';
+import * as sessions from './service.ts';
+
+export function sessionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const auth = requireAuth(ctx);
+
+    app.get('/api/auth/sessions', {
+      preHandler: auth,
+      schema: {
+        tags: ['sessions'],
+        summary: 'Your active device sessions, newest first',
+        response: { 200: Type.Object({ success: Type.Literal(true), sessions: Type.Array(SessionView) }), ...errorResponses },
+      },
+    }, async (request) => ({ success: true as const, sessions: await sessions.listSessions(ctx, authOf(request)) }));
+
+    app.delete('/api/auth/sessions/:id', {
+      preHandler: auth,
+      schema: {
+        tags: ['sessions'],
+        summary: 'Revoke one of your sessions (effective on its next request)',
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        response: { 200: Success, 404: ErrorBody, ...errorResponses },
+      },
+    }, async (request, reply) => {
+      const current = authOf(request);
+      await sessions.revokeSession(ctx, current, request.params.id, requestInfo(request));
+      if (request.params.id === current.session.id) clearSessionCookie(reply, ctx.config);
+      return { success: true as const };
+    });
+
+    app.post('/api/auth/sessions/revoke-others', {
+      preHandler: auth,
+      schema: {
+        tags: ['sessions'],
+        summary: 'Revoke every session but this one',
+        response: { 200: Type.Object({ success: Type.Literal(true), revoked: Type.Integer() }), ...errorResponses },
+      },
+    }, async (request) => ({ success: true as const, revoked: await sessions.revokeOtherSessions(ctx, authOf(request), requestInfo(request)) }));
+  };
+}

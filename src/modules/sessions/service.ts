@@ -1,0 +1,207 @@
+// Device sessions (seed 000 Session, seed 002 Device Sessions, SPEC 4.2 and 4.7): an opaque token
+// to the client, its hash in the database, sliding idle timeout plus an absolute lifetime.
+import type { Kysely } from 'kysely';
+import { AppError } from '../../errors.ts';
+import { generateToken, hashToken, hashesEqual } from '../../crypto/tokens.ts';
+import type { AppContext, RequestInfo } from '../../context.ts';
+import type { Database, Verification } from '../../db/schema.ts';
+import { recordSecurityEvent } from '../events/service.ts';
+import { toPublicUser, type PublicUser } from '../accounts/user-view.ts';
+import type { ClientContext } from './client-context.ts';
+import * as store from './store.ts';
+import { currentTrustScore, signInTrustScore } from './trust-score.ts';
+
+/** lastActiveAt is written at most once a minute per session, so a read stays a read. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export interface SessionView {
+  id: string;
+  device: string;
+  browser: string | null;
+  os: string | null;
+  location: string | null;
+  ipAddress: string | null;
+  createdAt: string;
+  lastActiveAt: string;
+  expiresAt: string;
+  trustScore: number;
+  verification: Verification;
+  current: boolean;
+}
+
+export interface Authenticated {
+  user: PublicUser;
+  session: SessionView;
+}
+
+interface SessionColumns {
+  id: string;
+  device: string;
+  browser: string | null;
+  os: string | null;
+  location: string | null;
+  ip_masked: string | null;
+  created_at: Date;
+  last_active_at: Date;
+  expires_at: Date;
+  trust_score: number;
+  verification: Verification;
+  idle_timeout_seconds: number;
+}
+
+/** A session ends at whichever comes first: its absolute expiry or its idle deadline. */
+function endsAt(row: SessionColumns): Date {
+  const idleDeadline = row.last_active_at.getTime() + row.idle_timeout_seconds * 1000;
+  return new Date(Math.min(row.expires_at.getTime(), idleDeadline));
+}
+
+function toSessionView(row: SessionColumns, currentSessionId: string | null, now: Date): SessionView {
+  return {
+    id: row.id,
+    device: row.device,
+    browser: row.browser,
+    os: row.os,
+    location: row.location,
+    ipAddress: row.ip_masked,
+    createdAt: row.created_at.toISOString(),
+    lastActiveAt: row.last_active_at.toISOString(),
+    expiresAt: endsAt(row).toISOString(),
+    trustScore: currentTrustScore(row.trust_score, row.created_at, now),
+    verification: row.verification,
+    current: row.id === currentSessionId,
+  };
+}
+
+export interface NewSessionInput {
+  userId: string;
+  client: ClientContext;
+  verification: Verification;
+  /** "Stay signed in": a persistent cookie and the longer idle/absolute limits. */
+  remember: boolean;
+}
+
+export interface StartedSession {
+  token: string;
+  session: SessionView;
+  persistent: boolean;
+  /** Absolute expiry, for the cookie's Max-Age. */
+  expiresAt: Date;
+}
+
+/** Creates a session inside the caller's transaction (SPEC 4.2: a fresh token at every sign-in). */
+export async function startSession(ctx: AppContext, db: Kysely<Database>, input: NewSessionInput): Promise<StartedSession> {
+  const { config } = ctx;
+  const now = ctx.clock.now();
+  const history = await store.signInHistory(db, input.userId, input.client.userAgent, input.client.ipMasked);
+  const token = generateToken();
+  const lifetime = input.remember ? config.rememberedSessionAbsoluteLifetimeSeconds : config.sessionAbsoluteLifetimeSeconds;
+  const row = await store.insertSession(db, {
+    user_id: input.userId,
+    token_hash: hashToken(token),
+    device: input.client.device,
+    browser: input.client.browser,
+    os: input.client.os,
+    user_agent: input.client.userAgent,
+    ip_hash: input.client.ipHash,
+    ip_masked: input.client.ipMasked,
+    location: input.client.location,
+    trust_score: signInTrustScore({ ...history, verification: input.verification }),
+    verification: input.verification,
+    idle_timeout_seconds: input.remember ? config.rememberedSessionIdleTimeoutSeconds : config.sessionIdleTimeoutSeconds,
+    persistent: input.remember,
+    created_at: now,
+    last_active_at: now,
+    expires_at: new Date(now.getTime() + lifetime * 1000),
+  });
+  return { token, session: toSessionView(row, row.id, now), persistent: input.remember, expiresAt: row.expires_at };
+}
+
+/**
+ * The session check behind every authenticated request: one indexed query, no write unless the
+ * last write is a minute old. Revoked, expired, idle or disabled-user sessions are refused at once
+ * (SPEC 4.7), because nothing is cached between requests.
+ */
+export async function authenticate(ctx: AppContext, token: string): Promise<Authenticated | null> {
+  const tokenHash = hashToken(token);
+  const row = await store.findSessionWithUser(ctx.db, tokenHash);
+  if (!row || !hashesEqual(row.token_hash, tokenHash)) return null; // SPEC 4.2
+  const now = ctx.clock.now();
+  const session = {
+    id: row.session_id,
+    device: row.device,
+    browser: row.browser,
+    os: row.os,
+    location: row.location,
+    ip_masked: row.ip_masked,
+    created_at: row.session_created_at,
+    last_active_at: row.last_active_at,
+    expires_at: row.expires_at,
+    trust_score: row.trust_score,
+    verification: row.verification,
+    idle_timeout_seconds: row.idle_timeout_seconds,
+  };
+  if (row.revoked_at !== null || row.status !== 'active' || endsAt(session) <= now) return null;
+  if (now.getTime() - row.last_active_at.getTime() >= TOUCH_INTERVAL_MS) {
+    await store.touchSession(ctx.db, row.session_id, now, new Date(now.getTime() - TOUCH_INTERVAL_MS));
+    session.last_active_at = now;
+  }
+  const user = toPublicUser({
+    id: row.user_id,
+    email: row.email,
+    email_verified_at: row.email_verified_at,
+    display_name: row.display_name,
+    role: row.role,
+    status: row.status,
+    created_at: row.user_created_at,
+    last_login_at: row.last_login_at,
+  });
+  return { user, session: toSessionView(session, session.id, now) };
+}
+
+export async function listSessions(ctx: AppContext, auth: Authenticated): Promise<SessionView[]> {
+  const now = ctx.clock.now();
+  const rows = await store.listLiveSessions(ctx.db, auth.user.id, now);
+  return rows.filter((row) => endsAt(row) > now).map((row) => toSessionView(row, auth.session.id, now));
+}
+
+export async function revokeSession(ctx: AppContext, auth: Authenticated, sessionId: string, info: RequestInfo): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    // Scoped to the caller's own user: another user's session id is simply "not found" (ASVS 8.2.2).
+    const revoked = await store.revokeSession(trx, auth.user.id, sessionId, ctx.clock.now(), 'revoked_by_user');
+    if (!revoked) throw new AppError('SESSION_NOT_FOUND', 404, 'No active session with that id.');
+    await recordSecurityEvent(ctx, trx, {
+      type: 'session_revoked',
+      userId: auth.user.id,
+      sessionId: auth.session.id,
+      ip: info.ip,
+      metadata: { revokedSessionId: sessionId, current: sessionId === auth.session.id },
+    });
+  });
+}
+
+export async function revokeOtherSessions(ctx: AppContext, auth: Authenticated, info: RequestInfo): Promise<number> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const count = await store.revokeSessionsExcept(trx, auth.user.id, auth.session.id, ctx.clock.now(), 'revoked_by_user');
+    await recordSecurityEvent(ctx, trx, {
+      type: 'other_sessions_revoked',
+      userId: auth.user.id,
+      sessionId: auth.session.id,
+      ip: info.ip,
+      metadata: { count },
+    });
+    return count;
+  });
+}
+
+/** Ends one session (sign-out). */
+export async function endSession(ctx: AppContext, auth: Authenticated, info: RequestInfo): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    await store.revokeSession(trx, auth.user.id, auth.session.id, ctx.clock.now(), 'signed_out');
+    await recordSecurityEvent(ctx, trx, { type: 'sign_out', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip });
+  });
+}
+
+/** Revokes the user's other sessions inside the caller's transaction (password change, SPEC 4.7). */
+export function revokeSessionsInTransaction(ctx: AppContext, db: Kysely<Database>, userId: string, keepSessionId: string | null, reason: string): Promise<number> {
+  return store.revokeSessionsExcept(db, userId, keepSessionId, ctx.clock.now(), reason);
+}

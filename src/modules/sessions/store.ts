@@ -1,0 +1,103 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, NewSession } from '../../db/schema.ts';
+
+export async function insertSession(db: Kysely<Database>, values: NewSession) {
+  return db.insertInto('sessions').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+/**
+ * The session check: one indexed lookup by token hash, joined to its user. Validity (revoked,
+ * expired, idle, user disabled) is decided by the caller from these columns so the query stays a
+ * single primary-key-like probe.
+ */
+export async function findSessionWithUser(db: Kysely<Database>, tokenHash: string) {
+  return db
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select([
+      's.id as session_id',
+      's.token_hash',
+      's.device',
+      's.browser',
+      's.os',
+      's.ip_masked',
+      's.location',
+      's.trust_score',
+      's.verification',
+      's.idle_timeout_seconds',
+      's.created_at as session_created_at',
+      's.last_active_at',
+      's.expires_at',
+      's.revoked_at',
+      'u.id as user_id',
+      'u.email',
+      'u.email_verified_at',
+      'u.display_name',
+      'u.role',
+      'u.status',
+      'u.created_at as user_created_at',
+      'u.last_login_at',
+    ])
+    .where('s.token_hash', '=', tokenHash)
+    .executeTakeFirst();
+}
+
+export type SessionWithUser = NonNullable<Awaited<ReturnType<typeof findSessionWithUser>>>;
+
+/** The guard on last_active_at makes concurrent requests of one session write at most once. */
+export async function touchSession(db: Kysely<Database>, sessionId: string, now: Date, notSince: Date): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ last_active_at: now })
+    .where('id', '=', sessionId)
+    .where('last_active_at', '<', notSince)
+    .execute();
+}
+
+export async function listLiveSessions(db: Kysely<Database>, userId: string, now: Date) {
+  return db
+    .selectFrom('sessions')
+    .select(['id', 'device', 'browser', 'os', 'location', 'ip_masked', 'created_at', 'last_active_at', 'expires_at', 'trust_score', 'verification', 'idle_timeout_seconds'])
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .orderBy('created_at', 'desc')
+    .execute();
+}
+
+export async function revokeSession(db: Kysely<Database>, userId: string, sessionId: string, now: Date, reason: string): Promise<boolean> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ revoked_at: now, revoked_reason: reason })
+    .where('id', '=', sessionId)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Revokes every live session of the user except `keepSessionId` (all of them when null). */
+export async function revokeSessionsExcept(db: Kysely<Database>, userId: string, keepSessionId: string | null, now: Date, reason: string): Promise<number> {
+  let query = db
+    .updateTable('sessions')
+    .set({ revoked_at: now, revoked_reason: reason })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now);
+  if (keepSessionId) query = query.where('id', '!=', keepSessionId);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Has this user signed in before from this browser, or from this network? */
+export async function signInHistory(db: Kysely<Database>, userId: string, userAgent: string | null, ipMasked: string | null) {
+  const row = await db
+    .selectFrom('sessions')
+    .select([
+      sql<boolean>`coalesce(bool_or(user_agent = ${userAgent}), false)`.as('known_device'),
+      sql<boolean>`coalesce(bool_or(ip_masked = ${ipMasked}), false)`.as('known_network'),
+    ])
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return { knownDevice: row.known_device, knownNetwork: row.known_network };
+}
