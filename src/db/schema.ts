@@ -47,6 +47,7 @@ export interface SessionsTable {
 
 export interface SecurityEventsTable {
   id: Generated<string>;
+  seq: ColumnType<string, never, never>;
   user_id: string | null;
   session_id: string | null;
   type: string;

@@ -52,6 +52,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('security_events')
     .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
+    // Insertion order: events written in the same millisecond still list newest first.
+    .addColumn('seq', 'bigint', (c) => c.notNull().generatedAlwaysAsIdentity())
     // Null for sign-in attempts on unknown accounts: those are kept for admins only.
     .addColumn('user_id', 'uuid', (c) => c.references('users.id').onDelete('cascade'))
     .addColumn('session_id', 'uuid', (c) => c.references('sessions.id').onDelete('set null'))
@@ -61,11 +63,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   await db.schema
-    .createIndex('security_events_user_id_created_at_idx')
+    .createIndex('security_events_user_id_seq_idx')
     .on('security_events')
-    .columns(['user_id', 'created_at desc', 'id desc'])
+    .columns(['user_id', 'seq desc'])
     .execute();
-  await db.schema.createIndex('security_events_created_at_idx').on('security_events').columns(['created_at desc', 'id desc']).execute();
+  await db.schema.createIndex('security_events_seq_idx').on('security_events').column('seq desc').execute();
   await db.schema.createIndex('security_events_session_id_idx').on('security_events').column('session_id').execute();
 
   await db.schema

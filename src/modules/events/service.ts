@@ -28,19 +28,15 @@ export async function recordSecurityEvent(ctx: AppContext, db: Kysely<Database>,
   });
 }
 
-function encodeCursor(cursor: store.EventCursor): string {
-  return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
+// The cursor is opaque to clients: the position of the last event of the page.
+function encodeCursor(seq: string): string {
+  return Buffer.from(`e${seq}`).toString('base64url');
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function decodeCursor(raw: string): store.EventCursor {
-  const [iso, id] = Buffer.from(raw, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(iso ?? '');
-  if (!id || !UUID.test(id) || Number.isNaN(createdAt.getTime())) {
-    throw new AppError('VALIDATION_FAILED', 400, 'The cursor is not one this service gave out.', { fields: { cursor: 'is invalid' } });
-  }
-  return { createdAt, id };
+function decodeCursor(raw: string): string {
+  const match = /^e(\d{1,19})$/.exec(Buffer.from(raw, 'base64url').toString('utf8'));
+  if (!match?.[1]) throw new AppError('VALIDATION_FAILED', 400, 'The cursor is not one this service gave out.', { fields: { cursor: 'is invalid' } });
+  return match[1];
 }
 
 export async function listOwnEvents(ctx: AppContext, userId: string, options: { cursor?: string | undefined; limit: number }) {
@@ -57,6 +53,6 @@ export async function listOwnEvents(ctx: AppContext, userId: string, options: { 
       sessionId: row.session_id,
       createdAt: row.created_at.toISOString(),
     })),
-    nextCursor: rows.length > options.limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
+    nextCursor: rows.length > options.limit && last ? encodeCursor(String(last.seq)) : null,
   };
 }

@@ -25,21 +25,12 @@ export async function insertEvent(db: Kysely<Database>, event: NewSecurityEvent)
     .execute();
 }
 
-export interface EventCursor {
-  createdAt: Date;
-  id: string;
-}
-
-/** Newest first; keyset pagination on (created_at, id) so deep pages cost the same as the first. */
-export async function listUserEvents(db: Kysely<Database>, userId: string, limit: number, after: EventCursor | null) {
+/** Newest first; keyset pagination on seq so deep pages cost the same as the first. */
+export async function listUserEvents(db: Kysely<Database>, userId: string, limit: number, beforeSeq: string | null) {
   let query = db
     .selectFrom('security_events')
-    .select(['id', 'type', 'metadata', 'session_id', 'created_at'])
+    .select(['id', 'seq', 'type', 'metadata', 'session_id', 'created_at'])
     .where('user_id', '=', userId);
-  if (after) {
-    query = query.where((eb) =>
-      eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]),
-    );
-  }
-  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  if (beforeSeq !== null) query = query.where('seq', '<', beforeSeq);
+  return query.orderBy('seq', 'desc').limit(limit).execute();
 }
