@@ -1,0 +1,125 @@
+// SPEC 4.1 / ASVS 11.4.2 / OWASP Appendix C: argon2id m=19 MiB t=2 p=1 by default, bcrypt cost 12
+// by choice; both kinds verify either way; a hash with other settings is upgraded at sign-in.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createPasswordHasher } from '../../src/crypto/passwords.ts';
+import { createTestApp, type TestApp } from '../support/app.ts';
+import { Client, STRONG_PASSWORD, uniqueEmail } from '../support/client.ts';
+import { databaseKinds } from '../support/databases.ts';
+
+describe('password hashing', () => {
+  const argon2 = createPasswordHasher('argon2id');
+  const bcrypt = createPasswordHasher('bcrypt');
+
+  it('argon2id uses OWASP parameters m=19456 t=2 p=1 and a random salt', async () => {
+    const a = await argon2.hash(STRONG_PASSWORD);
+    const b = await argon2.hash(STRONG_PASSWORD);
+    assert.match(a, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    assert.notEqual(a, b, 'salted');
+    assert.equal(await argon2.verify(a, STRONG_PASSWORD), true);
+    assert.equal(await argon2.verify(a, STRONG_PASSWORD + 'x'), false);
+    assert.equal(argon2.needsRehash(a), false);
+  });
+
+  it('bcrypt uses cost 12 and never truncates: over 72 bytes does not verify', async () => {
+    const long = 'a'.repeat(72);
+    const hash = await bcrypt.hash(long);
+    assert.match(hash, /^\$2[aby]\$12\$/);
+    assert.equal(await bcrypt.verify(hash, long), true);
+    // A plain bcrypt would accept this: it only reads the first 72 bytes.
+    assert.equal(await bcrypt.verify(hash, long + 'b'), false);
+    assert.equal(bcrypt.needsRehash(hash), false);
+  });
+
+  it('verifies the other algorithm’s hashes and asks for an upgrade', async () => {
+    const bcryptHash = await bcrypt.hash(STRONG_PASSWORD);
+    const argonHash = await argon2.hash(STRONG_PASSWORD);
+    assert.equal(await argon2.verify(bcryptHash, STRONG_PASSWORD), true);
+    assert.equal(await bcrypt.verify(argonHash, STRONG_PASSWORD), true);
+    assert.equal(argon2.needsRehash(bcryptHash), true);
+    assert.equal(bcrypt.needsRehash(argonHash), true);
+    const weakArgon = '$argon2id$v=19$m=4096,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g';
+    assert.equal(argon2.needsRehash(weakArgon), true, 'other argon2 settings are upgraded too');
+    const cost10 = '$2b$10$abcdefghijklmnopqrstuuQ6vV1h8Y5JXqjJ3k5xJ2QeP7m9YwK2e';
+    assert.equal(bcrypt.needsRehash(cost10), true);
+  });
+
+  it('treats an unrecognised stored hash as a mismatch, not an error', async () => {
+    assert.equal(await argon2.verify('plaintext-password', 'plaintext-password'), false);
+    assert.equal(await argon2.verify('$argon2id$garbage', STRONG_PASSWORD), false);
+  });
+});
+
+for (const kind of databaseKinds) {
+  describe(`password hashing at sign-in (${kind})`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp(kind);
+    });
+    after(() => t.close());
+
+    it('an imported bcrypt user signs in under argon2id and the hash is upgraded (SPEC 4.1)', async () => {
+      const email = uniqueEmail('imported');
+      const legacy = await createPasswordHasher('bcrypt').hash(STRONG_PASSWORD);
+      const now = new Date();
+      await t.ctx.db.insertInto('users').values({ email, password_hash: legacy, created_at: now, updated_at: now }).execute();
+
+      const login = await new Client(t.app).post('/api/auth/login', { email, password: STRONG_PASSWORD });
+      assert.equal(login.statusCode, 200, login.body);
+      const stored = await t.ctx.db.selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();
+      assert.match(stored.password_hash ?? '', /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      // The upgraded hash still signs in.
+      assert.equal((await new Client(t.app).post('/api/auth/login', { email, password: STRONG_PASSWORD })).statusCode, 200);
+    });
+
+    it('hashes once for an unknown email as for a known one (SPEC 4.6 comparable timing)', async () => {
+      const calls: string[] = [];
+      const real = t.ctx.hasher;
+      t.ctx.hasher = {
+        ...real,
+        verify: async (hash, password) => {
+          calls.push('verify');
+          return real.verify(hash, password);
+        },
+        verifyDummy: async (password) => {
+          calls.push('verifyDummy');
+          return real.verifyDummy(password);
+        },
+      };
+      try {
+        const email = uniqueEmail('known');
+        await new Client(t.app).post('/api/auth/register', { email, password: STRONG_PASSWORD });
+        calls.length = 0;
+        await new Client(t.app).post('/api/auth/login', { email, password: 'wrong-password-entirely' });
+        assert.deepEqual(calls, ['verify']);
+        calls.length = 0;
+        await new Client(t.app).post('/api/auth/login', { email: uniqueEmail('unknown'), password: 'wrong-password-entirely' });
+        assert.deepEqual(calls, ['verifyDummy'], 'an unknown email still costs one full hash verification');
+      } finally {
+        t.ctx.hasher = real;
+      }
+    });
+  });
+
+  describe(`PASSWORD_HASHER=bcrypt (${kind})`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp(kind, { env: { PASSWORD_HASHER: 'bcrypt' } });
+    });
+    after(() => t.close());
+
+    it('stores bcrypt cost 12 hashes and refuses passwords over 72 bytes with a clear message', async () => {
+      const email = uniqueEmail('bcrypt');
+      const ok = await new Client(t.app).post('/api/auth/register', { email, password: STRONG_PASSWORD });
+      assert.equal(ok.statusCode, 201, ok.body);
+      const stored = await t.ctx.db.selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();
+      assert.match(stored.password_hash ?? '', /^\$2[aby]\$12\$/);
+
+      const tooLong = 'river stone '.repeat(7); // 84 bytes
+      const refused = await new Client(t.app).post('/api/auth/register', { email: uniqueEmail('long'), password: tooLong });
+      assert.equal(refused.statusCode, 400);
+      assert.equal(refused.json().code, 'WEAK_PASSWORD');
+      assert.match(refused.json().message, /72 bytes/);
+    });
+  });
+}

@@ -1,0 +1,64 @@
+// `gatehouse migrate up|down|status` as an operator runs it, against a real PostgreSQL database
+// and against the embedded database in a data dir.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { TEST_SECRET } from '../support/app.ts';
+import { postgresUrl } from '../support/databases.ts';
+
+const run = promisify(execFile);
+
+async function gatehouse(env: Record<string, string>, ...args: string[]) {
+  const { stdout } = await run(process.execPath, ['src/cli.ts', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+  return stdout;
+}
+
+describe('gatehouse migrate (postgres)', () => {
+  const name = `gatehouse_cli_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  let env: Record<string, string>;
+  before(async () => {
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    const url = new URL(postgresUrl);
+    url.pathname = `/${name}`;
+    env = { DATABASE_URL: url.toString(), GATEHOUSE_SECRET: TEST_SECRET };
+  });
+  after(async () => {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  });
+
+  it('reports pending, applies, reverts one, and applies again', async () => {
+    assert.match(await gatehouse(env, 'migrate', 'status'), /pending\s+0001_accounts_sessions_events/);
+    assert.match(await gatehouse(env, 'migrate', 'up'), /applied 0001_accounts_sessions_events/);
+    assert.match(await gatehouse(env, 'migrate', 'status'), /applied \d{4}-\d\d-\d\dT.*0001_accounts_sessions_events/);
+    assert.match(await gatehouse(env, 'migrate', 'up'), /already up to date/);
+    assert.match(await gatehouse(env, 'migrate', 'down'), /reverted 0001_accounts_sessions_events/);
+    assert.match(await gatehouse(env, 'migrate', 'status'), /pending\s+0001/);
+    assert.match(await gatehouse(env, 'migrate', 'up'), /applied 0001/);
+    assert.match(await gatehouse(env, 'migrate', 'down', '--all'), /reverted 0001/);
+  });
+
+  it('explains its usage for an unknown action', async () => {
+    await assert.rejects(gatehouse(env, 'migrate', 'sideways'), (error: { code: number; stderr: string }) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr, /usage:/);
+      return true;
+    });
+  });
+});
+
+describe('gatehouse migrate (embedded pglite)', () => {
+  it('migrates the database inside GATEHOUSE_DATA_DIR', async () => {
+    const env = { GATEHOUSE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'gatehouse-cli-')) };
+    assert.match(await gatehouse(env, 'migrate', 'up'), /applied 0001/);
+    assert.match(await gatehouse(env, 'migrate', 'status'), /applied .*0001/);
+  });
+});

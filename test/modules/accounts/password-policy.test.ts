@@ -1,0 +1,71 @@
+// SPEC 4.1 / ASVS 6.2 / NIST 800-63B: length not composition, common and personal passwords
+// refused, and the refusal says why.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../../src/config.ts';
+import { passwordProblem, type PolicyContext } from '../../../src/modules/accounts/password-policy.ts';
+import { createTestApp, TEST_SECRET, type TestApp } from '../../support/app.ts';
+import { Client, uniqueEmail } from '../../support/client.ts';
+import { databaseKinds } from '../../support/databases.ts';
+
+const context: PolicyContext = { minLength: 12, hasher: 'argon2id', email: 'margaret.hamilton@example.com', displayName: 'Margaret Hamilton', productName: 'Gatehouse' };
+
+describe('password policy', () => {
+  it('needs 12 characters by default (ASVS 6.2.1), counted in code points after NFKC', () => {
+    assert.match(passwordProblem('short phrase', { ...context, minLength: 13 }) ?? '', /at least 13 characters/);
+    assert.match(passwordProblem('bright-fox', context) ?? '', /at least 12 characters/);
+    // Eleven emoji are 22 UTF-16 units but 11 characters.
+    assert.match(passwordProblem('🦊🌲🚲🎻🧭🪁🛶🍄🧊🪐🐙', context) ?? '', /at least 12 characters/);
+  });
+
+  it('accepts long passphrases with no composition rules (ASVS 6.2.5, 6.2.9: 64+ characters)', () => {
+    assert.equal(passwordProblem('correct horse battery staple', context), null);
+    assert.equal(passwordProblem('violet harbor quantum lantern '.repeat(3).trim(), context), null, '89 characters accepted');
+  });
+
+  it('refuses common passwords and says so (ASVS 6.2.4)', () => {
+    for (const common of ['password1234', '123456789012', 'qwertyuiopasdf', 'iloveyou12345']) {
+      const problem = passwordProblem(common, context);
+      assert.ok(problem, `${common} must be refused`);
+      assert.match(problem, /common|guess/i);
+    }
+  });
+
+  it('refuses passwords made of the user’s own email, name or the product name (ASVS 6.2.11)', () => {
+    assert.match(passwordProblem('margarethamilton1936', context) ?? '', /your email, your name or the product name/);
+    assert.match(passwordProblem('gatehouse2026gatehouse', context) ?? '', /your email, your name or the product name/);
+  });
+
+  it('refuses more than 72 bytes under bcrypt instead of truncating (ASVS 6.2.8)', () => {
+    const long = 'quiet meadow lantern '.repeat(4); // 84 bytes
+    assert.equal(passwordProblem(long, context), null);
+    assert.match(passwordProblem(long, { ...context, hasher: 'bcrypt' }) ?? '', /bcrypt.*72 bytes/);
+  });
+
+  it('PASSWORD_MIN_LENGTH is configurable but never below 8', () => {
+    assert.equal(loadConfig({ GATEHOUSE_SECRET: TEST_SECRET, PASSWORD_MIN_LENGTH: '16' }).passwordMinLength, 16);
+    assert.throws(() => loadConfig({ GATEHOUSE_SECRET: TEST_SECRET, PASSWORD_MIN_LENGTH: '7' }), ConfigError);
+  });
+});
+
+for (const kind of databaseKinds) {
+  describe(`password policy over HTTP (${kind})`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp(kind);
+    });
+    after(() => t.close());
+
+    it('registration with a weak password answers 400 WEAK_PASSWORD naming the field and the reason', async () => {
+      const response = await new Client(t.app).post('/api/auth/register', { email: uniqueEmail(), password: 'password1234' });
+      assert.equal(response.statusCode, 400);
+      const body = response.json();
+      assert.equal(body.success, false);
+      assert.equal(body.code, 'WEAK_PASSWORD');
+      assert.match(body.message, /common/i);
+      assert.equal(body.fields.password, body.message);
+      const count = await t.ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+      assert.equal(Number(count.n), 0, 'no account was created');
+    });
+  });
+}
