@@ -58,7 +58,7 @@ for (const kind of databaseKinds) {
       await assert.rejects(db.insertInto('users').values({ email: 'cascade@example.com', created_at: now, updated_at: now }).execute(), 'duplicate refused');
       const session = await db
         .insertInto('sessions')
-        .values({ user_id: user.id, token_hash: 'h1', device: 'Test', trust_score: 40, verification: 'password', idle_timeout_seconds: 60, last_active_at: now, expires_at: now })
+        .values({ user_id: user.id, token_hash: 'h1', device: 'Test', trust_score: 40, verification: 'password', idle_timeout_seconds: 60, persistent: false, last_active_at: now, expires_at: now })
         .returning('id')
         .executeTakeFirstOrThrow();
       await db.insertInto('security_events').values({ user_id: user.id, session_id: session.id, type: 'sign_out', metadata: '{}' }).execute();
