@@ -21,6 +21,7 @@ import { accountRoutes } from './modules/accounts/routes.ts';
 import { eventRoutes } from './modules/events/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { sessionRoutes } from './modules/sessions/routes.ts';
+import { purgeEndedSessions } from './modules/sessions/service.ts';
 import { createLimiters } from './rate-limit/limiters.ts';
 
 export interface AppOptions {
@@ -102,7 +103,17 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   await app.register(eventRoutes(ctx));
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  // Hourly clean-up of long-ended sessions; unref'd so it never keeps the process alive.
+  const cleanup = setInterval(() => {
+    purgeEndedSessions(ctx.db, ctx.clock.now()).then(
+      (count) => count > 0 && app.log.info({ count }, 'purged ended sessions'),
+      (error: unknown) => app.log.warn({ err: error }, 'session clean-up failed'),
+    );
+  }, 3600_000);
+  cleanup.unref();
+
   app.addHook('onClose', async () => {
+    clearInterval(cleanup);
     await redis?.quit().catch(() => redis.disconnect());
     if (!options.database) await database.close();
   });

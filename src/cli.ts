@@ -1,22 +1,37 @@
 #!/usr/bin/env node
-// gatehouse serve | migrate up|down [--all]|status
+// gatehouse serve | migrate up|down [--all]|status | cleanup
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateDown, migrateToLatest, migrationStatus } from './db/migrator.ts';
 import { serve } from './main.ts';
+import { purgeEndedSessions } from './modules/sessions/service.ts';
 
 const usage = `usage:
   gatehouse serve                     start the server (applies pending migrations first)
   gatehouse migrate up                apply every pending migration
   gatehouse migrate down [--all]      revert the last migration (or all of them)
-  gatehouse migrate status            list migrations and when each was applied`;
+  gatehouse migrate status            list migrations and when each was applied
+  gatehouse cleanup                   delete sessions that ended more than 90 days ago (the server also does it hourly)`;
 
-async function migrate(action: string | undefined, flags: string[]): Promise<void> {
+async function openConfiguredDatabase() {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+  return openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+}
+
+async function cleanup(): Promise<void> {
+  const database = await openConfiguredDatabase();
+  try {
+    console.log(`deleted ${await purgeEndedSessions(database.db, new Date())} ended sessions`);
+  } finally {
+    await database.close();
+  }
+}
+
+async function migrate(action: string | undefined, flags: string[]): Promise<void> {
+  const database = await openConfiguredDatabase();
   try {
     if (action === 'up') {
       const done = await migrateToLatest(database.db);
@@ -41,6 +56,7 @@ const [command, ...rest] = process.argv.slice(2);
 try {
   if (command === 'serve' || command === undefined) await serve();
   else if (command === 'migrate') await migrate(rest[0], rest.slice(1));
+  else if (command === 'cleanup') await cleanup();
   else {
     console.error(usage);
     process.exitCode = 2;

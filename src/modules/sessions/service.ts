@@ -205,3 +205,15 @@ export async function endSession(ctx: AppContext, auth: Authenticated, info: Req
 export function revokeSessionsInTransaction(ctx: AppContext, db: Kysely<Database>, userId: string, keepSessionId: string | null, reason: string): Promise<number> {
   return store.revokeSessionsExcept(db, userId, keepSessionId, ctx.clock.now(), reason);
 }
+
+/**
+ * Ended sessions are kept for 90 days: long enough to recognise a returning device or network
+ * (trust score) and to show what ended recently, short enough that the table does not grow
+ * without bound (seed 001's residual risk: expired sessions accumulate).
+ */
+export const ENDED_SESSION_RETENTION_DAYS = 90;
+
+export function purgeEndedSessions(db: Kysely<Database>, now: Date): Promise<number> {
+  const cutoff = new Date(now.getTime() - ENDED_SESSION_RETENTION_DAYS * 86400_000);
+  return store.deleteSessionsEndedBefore(db, cutoff);
+}

@@ -101,3 +101,12 @@ export async function signInHistory(db: Kysely<Database>, userId: string, userAg
     .executeTakeFirstOrThrow();
   return { knownDevice: row.known_device, knownNetwork: row.known_network };
 }
+
+/** Deletes sessions that ended (expired or revoked) before the cutoff. */
+export async function deleteSessionsEndedBefore(db: Kysely<Database>, cutoff: Date): Promise<number> {
+  const result = await db
+    .deleteFrom('sessions')
+    .where((eb) => eb.or([eb('expires_at', '<', cutoff), eb('revoked_at', '<', cutoff)]))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
