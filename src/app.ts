@@ -53,7 +53,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   if (!options.database && config.migrateOnStart) await migrateToLatest(database.db);
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
 
-  const keyring = createKeyring(config.secret);
+  const keyring = createKeyring(config.secret, config.previousSecrets);
   const ctx: AppContext = {
     config,
     database,

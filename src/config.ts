@@ -27,6 +27,8 @@ export interface Config {
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   secret: Buffer;
+  /** Earlier root secrets, still used to open what they sealed (key rotation). */
+  previousSecrets: Buffer[];
   /** Secret was generated into the data dir on this start (embedded default only). */
   secretGenerated: boolean;
   passwordHasher: PasswordHasherName;
@@ -139,6 +141,11 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     redisUrl: env.REDIS_URL || undefined,
     secret,
+    previousSecrets: (env.GATEHOUSE_PREVIOUS_SECRETS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => Buffer.from(s, 'utf8')),
     secretGenerated: generated,
     passwordHasher: hasher,
     // SPEC 4.1: configurable, never below 8.
