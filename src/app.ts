@@ -22,6 +22,8 @@ import { eventRoutes } from './modules/events/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { sessionRoutes } from './modules/sessions/routes.ts';
 import { purgeEndedSessions } from './modules/sessions/service.ts';
+import { twoFactorRoutes } from './modules/two-factor/routes.ts';
+import { createSmsSender } from './notify/sms.ts';
 import { createLimiters } from './rate-limit/limiters.ts';
 
 export interface AppOptions {
@@ -61,6 +63,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     clock: options.clock ?? systemClock,
     hasher: createPasswordHasher(config.passwordHasher),
     keyring,
+    sms: createSmsSender(config),
     limiters: createLimiters({ enabled: config.rateLimitEnabled, prefix: config.rateLimitPrefix, settings: config.rateLimits, keyring, redis }),
   };
 
@@ -101,6 +104,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   await app.register(accountRoutes(ctx));
   await app.register(sessionRoutes(ctx));
   await app.register(eventRoutes(ctx));
+  await app.register(twoFactorRoutes(ctx));
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   // Hourly clean-up of long-ended sessions; unref'd so it never keeps the process alive.

@@ -15,6 +15,9 @@ export interface RateLimitSettings {
   signInFailuresPerIpPerHour: number;
   registrationsPerIpPerHour: number;
   passwordChangesPerUserPerHour: number;
+  /** Wrong second-factor codes for one account, across challenges, before a 15-minute lockout. */
+  secondFactorFailuresBeforeLockout: number;
+  smsPerUserPerHour: number;
 }
 
 export interface Config {
@@ -45,6 +48,8 @@ export interface Config {
   migrateOnStart: boolean;
   logLevel: string;
   productName: string;
+  /** Set when SMS_PROVIDER=twilio; otherwise SMS go to the outbox in the data dir. */
+  twilio: { accountSid: string; authToken: string; from: string; apiUrl: string } | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -57,6 +62,8 @@ export const defaultRateLimits: RateLimitSettings = {
   signInFailuresPerIpPerHour: 100,
   registrationsPerIpPerHour: 10,
   passwordChangesPerUserPerHour: 5,
+  secondFactorFailuresBeforeLockout: 10,
+  smsPerUserPerHour: 5,
 };
 
 function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -109,6 +116,17 @@ function loadSecret(env: Env, dataDir: string, databaseUrl: string | undefined):
   const secret = randomBytes(48).toString('base64url');
   writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
   return { secret: Buffer.from(secret, 'utf8'), generated: true };
+}
+
+function twilioSettings(env: Env): Config['twilio'] {
+  const provider = env.SMS_PROVIDER || 'outbox';
+  if (provider === 'outbox') return undefined;
+  if (provider !== 'twilio') throw new ConfigError(`SMS_PROVIDER must be outbox or twilio (got "${provider}")`);
+  const accountSid = env.TWILIO_ACCOUNT_SID;
+  const authToken = env.TWILIO_AUTH_TOKEN;
+  const from = env.TWILIO_FROM;
+  if (!accountSid || !authToken || !from) throw new ConfigError('SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM');
+  return { accountSid, authToken, from, apiUrl: env.TWILIO_API_URL || 'https://api.twilio.com' };
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -164,5 +182,6 @@ export function loadConfig(env: Env = process.env): Config {
     migrateOnStart: boolean(env, 'MIGRATE_ON_START', true),
     logLevel: env.LOG_LEVEL || 'info',
     productName: env.PRODUCT_NAME || 'Gatehouse',
+    twilio: twilioSettings(env),
   };
 }

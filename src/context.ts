@@ -6,6 +6,7 @@ import type { Keyring } from './crypto/keyring.ts';
 import type { PasswordHasher } from './crypto/passwords.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import type { Database } from './db/schema.ts';
+import type { SmsSender } from './notify/sms.ts';
 import type { Limiters } from './rate-limit/limiters.ts';
 
 export interface AppContext {
@@ -16,6 +17,7 @@ export interface AppContext {
   hasher: PasswordHasher;
   keyring: Keyring;
   limiters: Limiters;
+  sms: SmsSender;
 }
 
 /** What a route hands a service about the caller's connection. */

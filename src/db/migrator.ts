@@ -2,10 +2,12 @@
 // directory scan.
 import { Migrator, NO_MIGRATIONS, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import * as m0001 from './migrations/0001_accounts_sessions_events.ts';
+import * as m0002 from './migrations/0002_two_factor.ts';
 import type { Database } from './schema.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_accounts_sessions_events': m0001,
+  '0002_two_factor': m0002,
 };
 
 function migrator(db: Kysely<Database>): Migrator {

@@ -6,7 +6,8 @@ type CreatedAt = ColumnType<Date, Date | undefined, never>;
 
 export type Role = 'USER' | 'ADMIN' | 'SUPER_ADMIN';
 export type UserStatus = 'active' | 'disabled';
-export type Verification = 'password' | 'two_factor' | 'oauth';
+export type Verification = 'password' | 'two_factor' | 'trusted_device' | 'oauth';
+export type TwoFactorType = 'totp' | 'sms';
 
 export interface UsersTable {
   id: Generated<string>;
@@ -39,6 +40,8 @@ export interface SessionsTable {
   idle_timeout_seconds: number;
   persistent: boolean;
   created_at: CreatedAt;
+  /** When the user last proved who they are on this session (sign-in or re-authentication). */
+  authenticated_at: Date;
   last_active_at: Date;
   expires_at: Date;
   revoked_at: Date | null;
@@ -68,11 +71,45 @@ export interface OneTimeTokensTable {
   created_at: CreatedAt;
 }
 
+export interface TwoFactorMethodsTable {
+  id: Generated<string>;
+  user_id: string;
+  type: TwoFactorType;
+  secret_encrypted: string | null;
+  phone_e164: string | null;
+  verified_at: Date | null;
+  created_at: CreatedAt;
+  last_used_step: ColumnType<string | null, number | null | undefined, number | null>;
+}
+
+export interface BackupCodesTable {
+  id: Generated<string>;
+  user_id: string;
+  code_hash: string;
+  used_at: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface TrustedDevicesTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: string;
+  device: string;
+  location: string | null;
+  created_at: CreatedAt;
+  last_used_at: Date | null;
+  expires_at: Date;
+  revoked_at: Date | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   security_events: SecurityEventsTable;
   one_time_tokens: OneTimeTokensTable;
+  two_factor_methods: TwoFactorMethodsTable;
+  backup_codes: BackupCodesTable;
+  trusted_devices: TrustedDevicesTable;
 }
 
 export type User = Selectable<UsersTable>;

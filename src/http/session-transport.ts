@@ -50,3 +50,23 @@ export function deliverSessionToken(request: FastifyRequest, reply: FastifyReply
 export function clearSessionCookie(reply: FastifyReply, config: Config): void {
   reply.clearCookie(sessionCookieName(config), { path: '/', httpOnly: true, secure: config.secureCookies, sameSite: 'lax' });
 }
+
+export function trustedDeviceCookieName(config: Config): string {
+  return config.secureCookies ? '__Host-gatehouse_trusted_device' : 'gatehouse_trusted_device';
+}
+
+export function readTrustedDeviceToken(request: FastifyRequest, config: Config): string | undefined {
+  const value = request.cookies[trustedDeviceCookieName(config)];
+  return value && TOKEN_SHAPE.test(value) ? value : undefined;
+}
+
+/** "Remember this device": a 30-day cookie for this browser only. */
+export function setTrustedDeviceCookie(reply: FastifyReply, config: Config, token: string, expiresAt: Date, now: Date): void {
+  reply.setCookie(trustedDeviceCookieName(config), token, {
+    httpOnly: true,
+    secure: config.secureCookies,
+    sameSite: 'lax',
+    path: '/',
+    maxAge: Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)),
+  });
+}

@@ -12,6 +12,8 @@ const DAY = 86400;
 /** Growing delays for one account from one IP: 30 s, 1 min, 2 min … capped at an hour. */
 const FIRST_DELAY_SECONDS = 30;
 const MAX_DELAY_SECONDS = HOUR;
+/** After repeated second-factor failures the account waits this long before trying again. */
+const SECOND_FACTOR_LOCKOUT_SECONDS = 15 * 60;
 
 export interface SignInLimiter {
   /** Throws 429 while this account or IP must wait. */
@@ -19,6 +21,15 @@ export interface SignInLimiter {
   recordFailure(email: string, ip: string): Promise<void>;
   /** NIST 800-63B: a successful sign-in clears the failure count. */
   recordSuccess(email: string, ip: string): Promise<void>;
+}
+
+/** Second-factor failures per account, across challenges (SPEC 4.5). */
+export interface SecondFactorLimiter {
+  /** Throws 429 while the account is locked out of second-factor attempts. */
+  check(userId: string): Promise<void>;
+  /** Returns true when this failure locked the account. */
+  recordFailure(userId: string): Promise<boolean>;
+  recordSuccess(userId: string): Promise<void>;
 }
 
 export interface AttemptLimiter {
@@ -30,6 +41,8 @@ export interface Limiters {
   signIn: SignInLimiter;
   registration: AttemptLimiter;
   passwordChange: AttemptLimiter;
+  secondFactor: SecondFactorLimiter;
+  smsSend: AttemptLimiter;
 }
 
 export interface LimiterOptions {
@@ -49,7 +62,13 @@ function storeDown(error: unknown): never {
 export function createLimiters(options: LimiterOptions): Limiters {
   if (!options.enabled) {
     const open = async (): Promise<void> => {};
-    return { signIn: { check: open, recordFailure: open, recordSuccess: open }, registration: { consume: open }, passwordChange: { consume: open } };
+    return {
+      signIn: { check: open, recordFailure: open, recordSuccess: open },
+      registration: { consume: open },
+      passwordChange: { consume: open },
+      secondFactor: { check: open, recordFailure: async () => false, recordSuccess: open },
+      smsSend: { consume: open },
+    };
   }
 
   const make = (name: string, points: number, duration: number): RateLimiterAbstract => {
@@ -105,9 +124,26 @@ export function createLimiters(options: LimiterOptions): Limiters {
     };
   };
 
+  const secondFactorFailures = make('2fa-fail-user', settings.secondFactorFailuresBeforeLockout, SECOND_FACTOR_LOCKOUT_SECONDS);
+  const secondFactor: SecondFactorLimiter = {
+    async check(userId) {
+      const res = await secondFactorFailures.get(key(userId)).catch(storeDown);
+      if (res && exhausted(res, settings.secondFactorFailuresBeforeLockout)) throw tooManyRequests(res.msBeforeNext);
+    },
+    async recordFailure(userId) {
+      const res = await secondFactorFailures.consume(key(userId)).catch((e: unknown) => (e instanceof RateLimiterRes ? e : storeDown(e)));
+      return res.consumedPoints === settings.secondFactorFailuresBeforeLockout;
+    },
+    async recordSuccess(userId) {
+      await secondFactorFailures.delete(key(userId)).catch(storeDown);
+    },
+  };
+
   return {
     signIn,
     registration: attempts('register-ip', settings.registrationsPerIpPerHour, HOUR),
     passwordChange: attempts('password-change-user', settings.passwordChangesPerUserPerHour, HOUR),
+    secondFactor,
+    smsSend: attempts('sms-send-user', settings.smsPerUserPerHour, HOUR),
   };
 }

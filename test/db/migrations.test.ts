@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { migrateDown, migrateToLatest, migrationStatus } from '../../src/db/migrator.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.ts';
 
-const tables = ['users', 'sessions', 'security_events', 'one_time_tokens'];
+const tables = ['users', 'sessions', 'security_events', 'one_time_tokens', 'two_factor_methods', 'backup_codes', 'trusted_devices'];
 
 for (const kind of databaseKinds) {
   describe(`migrations (${kind})`, () => {
@@ -48,6 +48,9 @@ for (const kind of databaseKinds) {
       has(/sessions_expires_at_idx ON .*sessions.* \(expires_at\)/);
       has(/security_events_user_id_seq_idx ON .*security_events.* \(user_id, seq DESC\)/);
       has(/UNIQUE INDEX one_time_tokens_token_hash_key/);
+      has(/UNIQUE INDEX two_factor_methods_user_type_key ON .* \(user_id, type\)/);
+      has(/UNIQUE INDEX backup_codes_user_code_key ON .* \(user_id, code_hash\)/);
+      has(/UNIQUE INDEX trusted_devices_token_hash_key/);
     });
 
     it('keeps email unique case-insensitively and cascades a user delete to everything of theirs', async () => {
@@ -58,14 +61,17 @@ for (const kind of databaseKinds) {
       await assert.rejects(db.insertInto('users').values({ email: 'cascade@example.com', created_at: now, updated_at: now }).execute(), 'duplicate refused');
       const session = await db
         .insertInto('sessions')
-        .values({ user_id: user.id, token_hash: 'h1', device: 'Test', trust_score: 40, verification: 'password', idle_timeout_seconds: 60, persistent: false, last_active_at: now, expires_at: now })
+        .values({ user_id: user.id, token_hash: 'h1', device: 'Test', trust_score: 40, verification: 'password', idle_timeout_seconds: 60, persistent: false, authenticated_at: now, last_active_at: now, expires_at: now })
         .returning('id')
         .executeTakeFirstOrThrow();
       await db.insertInto('security_events').values({ user_id: user.id, session_id: session.id, type: 'sign_out', metadata: '{}' }).execute();
       await db.insertInto('one_time_tokens').values({ user_id: user.id, purpose: 'test', token_hash: 't1', payload: '{}', expires_at: now }).execute();
+      await db.insertInto('two_factor_methods').values({ user_id: user.id, type: 'totp', secret_encrypted: 'x' }).execute();
+      await db.insertInto('backup_codes').values({ user_id: user.id, code_hash: 'c1' }).execute();
+      await db.insertInto('trusted_devices').values({ user_id: user.id, token_hash: 'd1', device: 'Test', expires_at: now }).execute();
 
       await db.deleteFrom('users').where('id', '=', user.id).execute();
-      for (const table of ['sessions', 'security_events', 'one_time_tokens'] as const) {
+      for (const table of ['sessions', 'security_events', 'one_time_tokens', 'two_factor_methods', 'backup_codes', 'trusted_devices'] as const) {
         const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', user.id).executeTakeFirstOrThrow();
         assert.equal(Number(row.n), 0, `${table} rows removed with the user`);
       }

@@ -4,11 +4,12 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.ts';
 import { requestInfo } from '../../http/request-info.ts';
 import { errorResponses, ErrorBody, IssuedSessionView, SessionView, SuccessMessage, Success, UserView } from '../../http/schemas.ts';
-import { clearSessionCookie, deliverSessionToken } from '../../http/session-transport.ts';
+import { clearSessionCookie, deliverSessionToken, readTrustedDeviceToken, setTrustedDeviceCookie } from '../../http/session-transport.ts';
 import { authOf, requireAuth } from '../sessions/require-auth.ts';
 import { endSession } from '../sessions/service.ts';
 import { PASSWORD_MAX_LENGTH } from './password-policy.ts';
 import * as accounts from './service.ts';
+import { completeSecondFactor, reauthenticate, requestSignInSms, signIn } from './sign-in.ts';
 
 const Email = Type.String({ minLength: 3, maxLength: 254, description: 'Compared case-insensitively' });
 // The policy decides what is acceptable and says why; the schema only bounds the work we do.
@@ -16,6 +17,14 @@ const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH * 4 
 const DisplayName = Type.String({ maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
 
 const SignedInBody = Type.Object({ success: Type.Literal(true), user: UserView, session: IssuedSessionView });
+const SecondFactorMethod = Type.Union([Type.Literal('totp'), Type.Literal('sms'), Type.Literal('backup_code')]);
+const ChallengeBody = Type.Object({
+  success: Type.Literal(true),
+  twoFactorRequired: Type.Literal(true),
+  challengeId: Type.String({ description: 'Single use, 5 minutes, bound to this client; never a session' }),
+  methods: Type.Array(SecondFactorMethod),
+});
+const ChallengeId = Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]+$' });
 
 export function accountRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -38,13 +47,79 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       schema: {
         tags: ['accounts'],
         summary: 'Sign in with email and password',
-        body: Type.Object({ email: Email, password: Password, rememberDevice: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
-        response: { 200: SignedInBody, ...errorResponses },
+        body: Type.Object({ email: Email, password: Password, rememberDevice: Type.Optional(Type.Boolean({ description: 'Stay signed in on this device' })) }, { additionalProperties: false }),
+        response: { 200: Type.Union([SignedInBody, ChallengeBody]), ...errorResponses },
       },
     }, async (request, reply) => {
-      const { user, started } = await accounts.signIn(ctx, request.body, requestInfo(request));
-      const token = deliverSessionToken(request, reply, ctx.config, started, ctx.clock.now());
-      return { success: true as const, user, session: { ...started.session, ...token } };
+      const result = await signIn(ctx, request.body, requestInfo(request), readTrustedDeviceToken(request, ctx.config));
+      if (result.kind === 'challenge') {
+        return { success: true as const, twoFactorRequired: true as const, challengeId: result.challengeId, methods: result.methods };
+      }
+      const token = deliverSessionToken(request, reply, ctx.config, result.started, ctx.clock.now());
+      return { success: true as const, user: result.user, session: { ...result.started.session, ...token } };
+    });
+
+    app.post('/api/auth/login/2fa', {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Second step of sign-in: a TOTP, backup or SMS code for the challenge',
+        body: Type.Object(
+          {
+            challengeId: ChallengeId,
+            code: Type.String({ minLength: 1, maxLength: 32 }),
+            method: Type.Optional(SecondFactorMethod),
+            rememberDevice: Type.Optional(Type.Boolean({ description: 'Skip the second factor on this browser for 30 days' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            success: Type.Literal(true),
+            user: UserView,
+            session: IssuedSessionView,
+            backupCodesRemaining: Type.Union([Type.Integer(), Type.Null()]),
+            warning: Type.Optional(Type.String()),
+          }),
+          ...errorResponses,
+        },
+      },
+    }, async (request, reply) => {
+      const result = await completeSecondFactor(ctx, request.body, requestInfo(request));
+      const now = ctx.clock.now();
+      const token = deliverSessionToken(request, reply, ctx.config, result.started, now);
+      if (result.trustedDevice) setTrustedDeviceCookie(reply, ctx.config, result.trustedDevice.token, result.trustedDevice.expiresAt, now);
+      return {
+        success: true as const,
+        user: result.user,
+        session: { ...result.started.session, ...token },
+        backupCodesRemaining: result.backupCodesRemaining,
+        ...(result.backupCodesLow ? { warning: `Only ${result.backupCodesRemaining} backup codes left. Generate new ones in your security settings.` } : {}),
+      };
+    });
+
+    app.post('/api/auth/login/2fa/sms', {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Text a sign-in code for this challenge to the verified phone',
+        body: Type.Object({ challengeId: ChallengeId }, { additionalProperties: false }),
+        response: { 200: SuccessMessage, ...errorResponses },
+      },
+    }, async (request) => {
+      await requestSignInSms(ctx, request.body.challengeId, requestInfo(request));
+      return { success: true as const, message: 'A code is on its way to your phone.' };
+    });
+
+    app.post('/api/auth/reauthenticate', {
+      preHandler: auth,
+      schema: {
+        tags: ['accounts'],
+        summary: 'Confirm it is you: this session may do sensitive actions for 10 minutes',
+        body: Type.Object({ password: Password, code: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })) }, { additionalProperties: false }),
+        response: { 200: SuccessMessage, ...errorResponses },
+      },
+    }, async (request) => {
+      await reauthenticate(ctx, authOf(request), request.body, requestInfo(request));
+      return { success: true as const, message: 'Confirmed. You can make security changes for the next 10 minutes.' };
     });
 
     app.post('/api/auth/logout', {

@@ -6,6 +6,7 @@ import { describeClient } from '../sessions/client-context.ts';
 import { revokeSessionsInTransaction, startSession, type Authenticated, type StartedSession } from '../sessions/service.ts';
 import { isValidEmail, normalizeEmail } from './email-address.ts';
 import { normalizePassword, passwordProblem } from './password-policy.ts';
+import { forgetTrustedDevices } from '../two-factor/trusted-devices.ts';
 import * as store from './store.ts';
 import { toPublicUser, type PublicUser } from './user-view.ts';
 
@@ -14,10 +15,7 @@ export interface SignedIn {
   started: StartedSession;
 }
 
-// SPEC 4.6: one answer for a wrong email and a wrong password.
-const invalidCredentials = (): AppError => new AppError('INVALID_CREDENTIALS', 401, 'Invalid email or password.');
-
-function requireValidEmail(raw: string): string {
+export function requireValidEmail(raw: string): string {
   const email = normalizeEmail(raw);
   if (!isValidEmail(email)) throw new AppError('INVALID_EMAIL', 400, 'Enter a valid email address.', { fields: { email: 'is not a valid email address' } });
   return email;
@@ -61,55 +59,6 @@ export async function register(ctx: AppContext, input: { email: string; password
   });
 }
 
-export async function signIn(ctx: AppContext, input: { email: string; password: string; rememberDevice?: boolean | undefined }, info: RequestInfo): Promise<SignedIn> {
-  const email = requireValidEmail(input.email);
-  try {
-    await ctx.limiters.signIn.check(email, info.ip);
-  } catch (error) {
-    const user = await store.findUserByEmail(ctx.db, email);
-    await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_rate_limited', userId: user?.id ?? null, ip: info.ip });
-    throw error;
-  }
-
-  const password = normalizePassword(input.password);
-  const user = await store.findUserByEmail(ctx.db, email);
-  if (!user?.password_hash) {
-    // SPEC 4.6: spend the same hashing time for an unknown account.
-    await ctx.hasher.verifyDummy(password);
-    await ctx.limiters.signIn.recordFailure(email, info.ip);
-    await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user?.id ?? null, ip: info.ip, metadata: { reason: user ? 'no_password' : 'unknown_account' } });
-    throw invalidCredentials();
-  }
-  if (!(await ctx.hasher.verify(user.password_hash, password))) {
-    await ctx.limiters.signIn.recordFailure(email, info.ip);
-    await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user.id, ip: info.ip, metadata: { reason: 'invalid_password' } });
-    throw invalidCredentials();
-  }
-  if (user.status !== 'active') {
-    await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user.id, ip: info.ip, metadata: { reason: 'account_disabled' } });
-    throw new AppError('ACCOUNT_DISABLED', 403, 'This account has been disabled. Contact the administrator.');
-  }
-  await ctx.limiters.signIn.recordSuccess(email, info.ip);
-
-  // SPEC 4.1: a hash made with other settings (or the other algorithm) is upgraded now.
-  const upgradedHash = ctx.hasher.needsRehash(user.password_hash) ? await ctx.hasher.hash(password) : null;
-  const client = await describeClient(ctx.keyring, info.ip, info.userAgent);
-  const now = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
-    if (upgradedHash) await store.updatePasswordHash(trx, user.id, upgradedHash, now, false);
-    const updated = await store.recordLogin(trx, user.id, now);
-    const started = await startSession(ctx, trx, { userId: user.id, client, verification: 'password', remember: input.rememberDevice === true });
-    await recordSecurityEvent(ctx, trx, {
-      type: 'sign_in_succeeded',
-      userId: user.id,
-      sessionId: started.session.id,
-      ip: info.ip,
-      metadata: { device: client.device, location: client.location, verification: 'password', hashUpgraded: upgradedHash !== null },
-    });
-    return { user: toPublicUser(updated), started };
-  });
-}
-
 export async function getProfile(ctx: AppContext, auth: Authenticated): Promise<PublicUser> {
   const user = await store.findUserById(ctx.db, auth.user.id);
   if (!user) throw new AppError('UNAUTHENTICATED', 401, 'You are not signed in.');
@@ -145,9 +94,17 @@ export async function changePassword(ctx: AppContext, auth: Authenticated, input
   const newHash = await ctx.hasher.hash(next);
   return ctx.db.transaction().execute(async (trx) => {
     await store.updatePasswordHash(trx, user.id, newHash, ctx.clock.now(), true);
-    // SPEC 4.7: every other session ends; the one that made the change stays.
+    // SPEC 4.7: every other session ends; the one that made the change stays. Remembered
+    // devices are forgotten, so the next sign-in elsewhere asks for the second factor again.
     const revokedSessions = await revokeSessionsInTransaction(ctx, trx, user.id, auth.session.id, 'password_changed');
+    await forgetTrustedDevices(ctx, trx, user.id);
     await recordSecurityEvent(ctx, trx, { type: 'password_changed', userId: user.id, sessionId: auth.session.id, ip: info.ip, metadata: { revokedSessions } });
     return { revokedSessions };
   });
+}
+
+/** For actions that take the password in the request (SPEC 4.8). */
+export async function verifyOwnPassword(ctx: AppContext, userId: string, password: string): Promise<boolean> {
+  const user = await store.findUserById(ctx.db, userId);
+  return Boolean(user?.password_hash) && (await ctx.hasher.verify(user!.password_hash!, normalizePassword(password)));
 }

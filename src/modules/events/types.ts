@@ -11,6 +11,18 @@ export const securityEventTypes = [
   'session_revoked',
   'other_sessions_revoked',
   'profile_updated',
+  'sign_in_challenged',
+  'reauthenticated',
+  'reauthentication_failed',
+  'two_factor_setup_started',
+  'two_factor_enabled',
+  'two_factor_disabled',
+  'two_factor_failed',
+  'two_factor_locked',
+  'backup_code_used',
+  'backup_codes_regenerated',
+  'trusted_device_added',
+  'trusted_device_revoked',
 ] as const;
 
 export type SecurityEventType = (typeof securityEventTypes)[number];

@@ -6,6 +6,16 @@ import { ErrorBody, errorResponses, SessionView, Success } from '../../http/sche
 import { clearSessionCookie } from '../../http/session-transport.ts';
 import { authOf, requireAuth } from './require-auth.ts';
 import * as sessions from './service.ts';
+import { listTrustedDevices } from '../two-factor/trusted-devices.ts';
+
+const TrustedDeviceView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  device: Type.String(),
+  location: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  expiresAt: Type.String({ format: 'date-time' }),
+});
 
 export function sessionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -15,10 +25,14 @@ export function sessionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       preHandler: auth,
       schema: {
         tags: ['sessions'],
-        summary: 'Your active device sessions, newest first',
-        response: { 200: Type.Object({ success: Type.Literal(true), sessions: Type.Array(SessionView) }), ...errorResponses },
+        summary: 'Your active device sessions, newest first, and the devices that skip the second factor',
+        response: { 200: Type.Object({ success: Type.Literal(true), sessions: Type.Array(SessionView), trustedDevices: Type.Array(TrustedDeviceView) }), ...errorResponses },
       },
-    }, async (request) => ({ success: true as const, sessions: await sessions.listSessions(ctx, authOf(request)) }));
+    }, async (request) => {
+      const current = authOf(request);
+      const [list, trustedDevices] = await Promise.all([sessions.listSessions(ctx, current), listTrustedDevices(ctx, current.user.id)]);
+      return { success: true as const, sessions: list, trustedDevices };
+    });
 
     app.delete('/api/auth/sessions/:id', {
       preHandler: auth,

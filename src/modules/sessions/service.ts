@@ -32,6 +32,8 @@ export interface SessionView {
 export interface Authenticated {
   user: PublicUser;
   session: SessionView;
+  /** When the user last proved who they are on this session (SPEC 4.8 freshness). */
+  authenticatedAt: Date;
 }
 
 interface SessionColumns {
@@ -110,6 +112,7 @@ export async function startSession(ctx: AppContext, db: Kysely<Database>, input:
     idle_timeout_seconds: input.remember ? config.rememberedSessionIdleTimeoutSeconds : config.sessionIdleTimeoutSeconds,
     persistent: input.remember,
     created_at: now,
+    authenticated_at: now,
     last_active_at: now,
     expires_at: new Date(now.getTime() + lifetime * 1000),
   });
@@ -155,7 +158,7 @@ export async function authenticate(ctx: AppContext, token: string): Promise<Auth
     created_at: row.user_created_at,
     last_login_at: row.last_login_at,
   });
-  return { user, session: toSessionView(session, session.id, now) };
+  return { user, session: toSessionView(session, session.id, now), authenticatedAt: row.authenticated_at };
 }
 
 export async function listSessions(ctx: AppContext, auth: Authenticated): Promise<SessionView[]> {
@@ -191,6 +194,19 @@ export async function revokeOtherSessions(ctx: AppContext, auth: Authenticated, 
     });
     return count;
   });
+}
+
+/** SPEC 4.8: sensitive actions need a sign-in or re-authentication at most this old. */
+export const FRESH_AUTHENTICATION_SECONDS = 10 * 60;
+
+export function requireFreshAuthentication(ctx: AppContext, auth: Authenticated): void {
+  if (ctx.clock.now().getTime() - auth.authenticatedAt.getTime() > FRESH_AUTHENTICATION_SECONDS * 1000) {
+    throw new AppError('REAUTH_REQUIRED', 403, 'Confirm it is you: re-enter your password to continue.');
+  }
+}
+
+export async function markSessionAuthenticated(ctx: AppContext, auth: Authenticated): Promise<void> {
+  await store.markAuthenticated(ctx.db, auth.session.id, ctx.clock.now());
 }
 
 /** Ends one session (sign-out). */

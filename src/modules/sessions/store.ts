@@ -26,6 +26,7 @@ export async function findSessionWithUser(db: Kysely<Database>, tokenHash: strin
       's.verification',
       's.idle_timeout_seconds',
       's.created_at as session_created_at',
+      's.authenticated_at',
       's.last_active_at',
       's.expires_at',
       's.revoked_at',
@@ -109,4 +110,8 @@ export async function deleteSessionsEndedBefore(db: Kysely<Database>, cutoff: Da
     .where((eb) => eb.or([eb('expires_at', '<', cutoff), eb('revoked_at', '<', cutoff)]))
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+export async function markAuthenticated(db: Kysely<Database>, sessionId: string, now: Date): Promise<void> {
+  await db.updateTable('sessions').set({ authenticated_at: now }).where('id', '=', sessionId).execute();
 }

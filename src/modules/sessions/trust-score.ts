@@ -2,7 +2,7 @@
 //   40  base: the password (or a provider) was verified at sign-in
 //  +15  known device: this user signed in before with the same browser user agent
 //  +15  known network: this user signed in before from the same /24 (IPv4) or /48 (IPv6)
-//  +30  a second factor was used at sign-in
+//  +30  a second factor was used at sign-in (+20 when skipped on a device the user chose to trust)
 //  −5   per full week since sign-in, at most −20: an old sign-in proves less about who holds it now
 import type { Verification } from '../../db/schema.ts';
 
@@ -17,6 +17,7 @@ export function signInTrustScore(signals: SignInSignals): number {
   if (signals.knownDevice) score += 15;
   if (signals.knownNetwork) score += 15;
   if (signals.verification === 'two_factor') score += 30;
+  if (signals.verification === 'trusted_device') score += 20;
   return Math.min(100, score);
 }
 

@@ -1,0 +1,284 @@
+// Second factors (seed 003 §2, seed 004, SPEC 4.3-4.5 and 4.8): TOTP set-up with a QR code,
+// backup codes, SMS, disable and regenerate, and the check of a code at sign-in.
+import { randomInt } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import QRCode from 'qrcode';
+import { AppError } from '../../errors.ts';
+import type { AppContext, RequestInfo } from '../../context.ts';
+import type { Database, TwoFactorType } from '../../db/schema.ts';
+import { recordSecurityEvent } from '../events/service.ts';
+import { consumeToken, findLatestLiveToken, recordFailedAttempt, reissueToken } from '../one-time-tokens/service.ts';
+import { requireFreshAuthentication, revokeSessionsInTransaction, type Authenticated } from '../sessions/service.ts';
+import { hashesEqual } from '../../crypto/tokens.ts';
+import { generateBackupCodes, hashBackupCode, normalizeBackupCode } from './backup-codes.ts';
+import * as store from './store.ts';
+import { generateTotpSecret, matchTotpStep, otpauthUrl } from './totp.ts';
+import { forgetTrustedDevices } from './trusted-devices.ts';
+
+export type SecondFactorMethod = TwoFactorType | 'backup_code';
+
+/** SMS codes live 5 minutes (ASVS 6.5.5: ≤ 10) and die after 5 wrong tries. */
+const SMS_CODE_TTL_SECONDS = 5 * 60;
+export const MAX_CODE_ATTEMPTS = 5;
+/** When this few backup codes remain, responses say so. */
+const LOW_BACKUP_CODES = 2;
+
+const invalidCode = (): AppError => new AppError('INVALID_CODE', 400, 'That code is not valid.', { fields: { code: 'is not valid' } });
+
+function totpContext(userId: string): string {
+  return `two_factor_methods:totp:${userId}`;
+}
+
+function smsCodeHash(ctx: AppContext, userId: string, purpose: string, code: string): string {
+  return ctx.keyring.mac('one-time-code', `${userId}:${purpose}:${code}`);
+}
+
+function sixDigitCode(): string {
+  return String(randomInt(0, 1_000_000)).padStart(6, '0');
+}
+
+async function backupCodesFor(ctx: AppContext, db: Kysely<Database>, userId: string): Promise<string[]> {
+  const codes = generateBackupCodes();
+  await store.replaceBackupCodes(db, userId, codes.map((code) => hashBackupCode(ctx.keyring, userId, code)), ctx.clock.now());
+  return codes;
+}
+
+/** "+4479…" → "+44 ••• ••• 123": enough for the user to recognise, not to read back. */
+function maskPhone(phone: string): string {
+  return `${phone.slice(0, 3)} ••• ••• ${phone.slice(-3)}`;
+}
+
+export interface TwoFactorStatus {
+  enabled: boolean;
+  methods: TwoFactorType[];
+  pending: TwoFactorType[];
+  backupCodesRemaining: number;
+  phoneNumber: string | null;
+}
+
+export async function status(ctx: AppContext, userId: string): Promise<TwoFactorStatus> {
+  const methods = await store.findMethods(ctx.db, userId);
+  const verified = methods.filter((m) => m.verified_at !== null);
+  const phone = verified.find((m) => m.type === 'sms')?.phone_e164;
+  return {
+    enabled: verified.length > 0,
+    methods: verified.map((m) => m.type).sort(),
+    pending: methods.filter((m) => m.verified_at === null).map((m) => m.type),
+    backupCodesRemaining: verified.length > 0 ? await store.countUnusedBackupCodes(ctx.db, userId) : 0,
+    phoneNumber: phone ? maskPhone(phone) : null,
+  };
+}
+
+export const hasSecondFactor = (ctx: AppContext, userId: string): Promise<boolean> => store.hasVerifiedMethod(ctx.db, userId);
+
+/** The methods a sign-in challenge offers this user. */
+export async function signInMethods(ctx: AppContext, userId: string): Promise<SecondFactorMethod[]> {
+  const methods = (await store.findMethods(ctx.db, userId)).filter((m) => m.verified_at !== null).map((m) => m.type);
+  const offered: SecondFactorMethod[] = [...methods].sort();
+  if ((await store.countUnusedBackupCodes(ctx.db, userId)) > 0) offered.push('backup_code');
+  return offered;
+}
+
+export interface TotpSetup {
+  secret: string;
+  otpauthUrl: string;
+  qrCodeUrl: string;
+  backupCodes: string[];
+}
+
+/** Starts (or restarts) TOTP set-up; nothing is required at sign-in until verifyTotpSetup. */
+export async function enableTotp(ctx: AppContext, auth: Authenticated, info: RequestInfo): Promise<TotpSetup> {
+  requireFreshAuthentication(ctx, auth); // ASVS 7.5.1
+  const existing = await store.findMethod(ctx.db, auth.user.id, 'totp');
+  if (existing?.verified_at) throw new AppError('TWO_FACTOR_ALREADY_ENABLED', 409, 'An authenticator app is already set up. Disable it first to set up another.');
+  const secret = generateTotpSecret();
+  const url = otpauthUrl(ctx.config.productName, auth.user.email, secret);
+  const hadFactor = await store.hasVerifiedMethod(ctx.db, auth.user.id);
+  const backupCodes = await ctx.db.transaction().execute(async (trx) => {
+    await store.upsertPendingMethod(trx, { userId: auth.user.id, type: 'totp', secretEncrypted: ctx.keyring.seal(secret, totpContext(auth.user.id)), phone: null, now: ctx.clock.now() });
+    // A user who already has SMS keeps the backup codes they hold.
+    const codes = hadFactor ? [] : await backupCodesFor(ctx, trx, auth.user.id);
+    await recordSecurityEvent(ctx, trx, { type: 'two_factor_setup_started', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip, metadata: { method: 'totp' } });
+    return codes;
+  });
+  return { secret, otpauthUrl: url, qrCodeUrl: await QRCode.toDataURL(url, { errorCorrectionLevel: 'M', margin: 2, width: 256 }), backupCodes };
+}
+
+/** Turns the factor on and signs out every other session (ASVS 7.4.3: a factor changed). */
+async function activate(ctx: AppContext, trx: Kysely<Database>, auth: Authenticated, methodId: string, method: TwoFactorType, info: RequestInfo): Promise<number> {
+  await store.markVerified(trx, methodId, ctx.clock.now());
+  const revokedSessions = await revokeSessionsInTransaction(ctx, trx, auth.user.id, auth.session.id, 'two_factor_enabled');
+  await recordSecurityEvent(ctx, trx, { type: 'two_factor_enabled', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip, metadata: { method, revokedSessions } });
+  return revokedSessions;
+}
+
+export async function verifyTotpSetup(ctx: AppContext, auth: Authenticated, code: string, info: RequestInfo): Promise<void> {
+  const method = await store.findMethod(ctx.db, auth.user.id, 'totp');
+  if (!method?.secret_encrypted) throw new AppError('NO_PENDING_SETUP', 400, 'Start setting up an authenticator app first.');
+  if (method.verified_at) throw new AppError('TWO_FACTOR_ALREADY_ENABLED', 409, 'The authenticator app is already set up.');
+  await ctx.limiters.secondFactor.check(auth.user.id);
+  const step = matchTotpStep({ secretBase32: ctx.keyring.open(method.secret_encrypted, totpContext(auth.user.id)), code, timestamp: ctx.clock.now().getTime() });
+  if (step === null) {
+    await recordSecondFactorFailure(ctx, auth.user.id, 'totp', info);
+    throw invalidCode();
+  }
+  await ctx.db.transaction().execute(async (trx) => {
+    // The code that proved the set-up cannot be replayed at the next sign-in (SPEC 4.3).
+    if (!(await store.consumeTotpStep(trx, method.id, step))) throw invalidCode();
+    await activate(ctx, trx, auth, method.id, 'totp', info);
+  });
+  await ctx.limiters.secondFactor.recordSuccess(auth.user.id);
+}
+
+/** Counts a wrong code towards the account lockout and writes the events. */
+export async function recordSecondFactorFailure(ctx: AppContext, userId: string, method: SecondFactorMethod, info: RequestInfo): Promise<void> {
+  const locked = await ctx.limiters.secondFactor.recordFailure(userId);
+  await recordSecurityEvent(ctx, ctx.db, { type: 'two_factor_failed', userId, ip: info.ip, metadata: { method } });
+  if (locked) await recordSecurityEvent(ctx, ctx.db, { type: 'two_factor_locked', userId, ip: info.ip });
+}
+
+export interface SecondFactorResult {
+  method: SecondFactorMethod;
+  /** Set when a backup code was used. */
+  backupCodesRemaining?: number;
+}
+
+function guessMethod(code: string, verified: TwoFactorType[]): SecondFactorMethod | null {
+  if (/^\d{6}$/.test(code)) return verified.includes('totp') ? 'totp' : verified.includes('sms') ? 'sms' : null;
+  return normalizeBackupCode(code) ? 'backup_code' : null;
+}
+
+/**
+ * Checks a TOTP, backup or SMS code for the user inside the caller's transaction. Each kind is
+ * single use (SPEC 4.3). Returns null for a wrong code; the caller counts the failure.
+ */
+export async function checkSecondFactor(
+  ctx: AppContext,
+  trx: Kysely<Database>,
+  userId: string,
+  input: { code: string; method?: SecondFactorMethod | undefined; allowed: SecondFactorMethod[]; challengeTokenId?: string },
+  info: RequestInfo,
+): Promise<SecondFactorResult | null> {
+  const methods = (await store.findMethods(trx, userId)).filter((m) => m.verified_at !== null);
+  const code = input.code.trim();
+  const method = input.method ?? guessMethod(code, methods.map((m) => m.type));
+  if (!method || !input.allowed.includes(method)) return null;
+  const now = ctx.clock.now();
+
+  if (method === 'totp') {
+    const totp = methods.find((m) => m.type === 'totp');
+    if (!totp?.secret_encrypted) return null;
+    const step = matchTotpStep({ secretBase32: ctx.keyring.open(totp.secret_encrypted, totpContext(userId)), code, timestamp: now.getTime() });
+    return step !== null && (await store.consumeTotpStep(trx, totp.id, step)) ? { method } : null;
+  }
+
+  if (method === 'backup_code') {
+    const normalized = normalizeBackupCode(code);
+    if (!normalized || !(await store.useBackupCode(trx, userId, hashBackupCode(ctx.keyring, userId, normalized), now))) return null;
+    const backupCodesRemaining = await store.countUnusedBackupCodes(trx, userId);
+    await recordSecurityEvent(ctx, trx, { type: 'backup_code_used', userId, ip: info.ip, metadata: { remaining: backupCodesRemaining } });
+    return { method, backupCodesRemaining };
+  }
+
+  // SMS: the code sent for this very challenge (ASVS 6.6.2: bound to its request).
+  if (!methods.some((m) => m.type === 'sms')) return null;
+  const sent = await findLatestLiveToken(trx, userId, 'sms_sign_in_code', now, MAX_CODE_ATTEMPTS);
+  if (!sent || sent.payload.challenge !== input.challengeTokenId) return null;
+  if (!hashesEqual(sent.tokenHash, smsCodeHash(ctx, userId, 'sms_sign_in_code', code))) {
+    await recordFailedAttempt(ctx.db, sent.id);
+    return null;
+  }
+  return (await consumeToken(trx, sent.id, now)) ? { method } : null;
+}
+
+export const backupCodesRunningLow = (remaining: number | undefined): boolean => remaining !== undefined && remaining <= LOW_BACKUP_CODES;
+
+/** Seed 003 §2.3: the password and a TOTP or backup code; ends every other session. */
+export async function disable(ctx: AppContext, auth: Authenticated, input: { password: string; token: string }, info: RequestInfo, verifyPassword: (password: string) => Promise<boolean>): Promise<void> {
+  if (!(await store.hasVerifiedMethod(ctx.db, auth.user.id))) throw new AppError('TWO_FACTOR_NOT_ENABLED', 400, 'Two-factor authentication is not on.');
+  await ctx.limiters.secondFactor.check(auth.user.id);
+  if (!(await verifyPassword(input.password))) {
+    await ctx.limiters.secondFactor.recordFailure(auth.user.id);
+    throw new AppError('INVALID_PASSWORD', 400, 'Your password is not correct.', { fields: { password: 'is not correct' } });
+  }
+  await ctx.db.transaction().execute(async (trx) => {
+    const result = await checkSecondFactor(ctx, trx, auth.user.id, { code: input.token, allowed: ['totp', 'backup_code'] }, info);
+    if (!result) throw invalidCode();
+    await store.deleteMethods(trx, auth.user.id);
+    await store.deleteBackupCodes(trx, auth.user.id);
+    await forgetTrustedDevices(ctx, trx, auth.user.id);
+    const revokedSessions = await revokeSessionsInTransaction(ctx, trx, auth.user.id, auth.session.id, 'two_factor_disabled');
+    await recordSecurityEvent(ctx, trx, { type: 'two_factor_disabled', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip, metadata: { revokedSessions, confirmedWith: result.method } });
+  }).catch(async (error: unknown) => {
+    if (error instanceof AppError && error.code === 'INVALID_CODE') await recordSecondFactorFailure(ctx, auth.user.id, 'totp', info);
+    throw error;
+  });
+  await ctx.limiters.secondFactor.recordSuccess(auth.user.id);
+}
+
+/** New backup codes replace every old one; needs a fresh authentication (SPEC 4.8). */
+export async function regenerateBackupCodes(ctx: AppContext, auth: Authenticated, info: RequestInfo): Promise<string[]> {
+  requireFreshAuthentication(ctx, auth);
+  if (!(await store.hasVerifiedMethod(ctx.db, auth.user.id))) throw new AppError('TWO_FACTOR_NOT_ENABLED', 400, 'Two-factor authentication is not on.');
+  return ctx.db.transaction().execute(async (trx) => {
+    const codes = await backupCodesFor(ctx, trx, auth.user.id);
+    await recordSecurityEvent(ctx, trx, { type: 'backup_codes_regenerated', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip });
+    return codes;
+  });
+}
+
+async function sendCode(ctx: AppContext, userId: string, phone: string, purpose: 'sms_setup_code' | 'sms_sign_in_code', payload: Record<string, unknown>): Promise<void> {
+  await ctx.limiters.smsSend.consume(userId); // SPEC 4.5, ASVS 6.6.3
+  const code = sixDigitCode();
+  const now = ctx.clock.now();
+  await reissueToken(ctx.db, { userId, purpose, tokenHash: smsCodeHash(ctx, userId, purpose, code), payload, expiresAt: new Date(now.getTime() + SMS_CODE_TTL_SECONDS * 1000), now });
+  try {
+    await ctx.sms.send({ to: phone, body: `${code} is your ${ctx.config.productName} verification code. It expires in 5 minutes. Do not share it.` });
+  } catch {
+    throw new AppError('SMS_UNAVAILABLE', 503, 'The text message could not be sent. Try again shortly.');
+  }
+}
+
+/** Enrols a phone (E.164) and texts it a code; the method is active after verifySms. */
+export async function enableSms(ctx: AppContext, auth: Authenticated, phoneNumber: string, info: RequestInfo): Promise<void> {
+  requireFreshAuthentication(ctx, auth); // ASVS 7.5.1
+  const parsed = parsePhoneNumberFromString(phoneNumber.trim());
+  if (!phoneNumber.trim().startsWith('+') || !parsed?.isValid()) {
+    throw new AppError('INVALID_PHONE_NUMBER', 400, 'Enter the phone number in international format, like +447911123456.', { fields: { phoneNumber: 'is not a valid international (E.164) number' } });
+  }
+  const existing = await store.findMethod(ctx.db, auth.user.id, 'sms');
+  if (existing?.verified_at) throw new AppError('TWO_FACTOR_ALREADY_ENABLED', 409, 'A phone is already set up. Disable two-factor authentication first to change it.');
+  await store.upsertPendingMethod(ctx.db, { userId: auth.user.id, type: 'sms', secretEncrypted: null, phone: parsed.number, now: ctx.clock.now() });
+  await sendCode(ctx, auth.user.id, parsed.number, 'sms_setup_code', {});
+  await recordSecurityEvent(ctx, ctx.db, { type: 'two_factor_setup_started', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip, metadata: { method: 'sms' } });
+}
+
+/** Confirms the phone with the texted code; returns backup codes when this is the first factor. */
+export async function verifySms(ctx: AppContext, auth: Authenticated, code: string, info: RequestInfo): Promise<string[]> {
+  const method = await store.findMethod(ctx.db, auth.user.id, 'sms');
+  if (!method || method.verified_at) throw new AppError('NO_PENDING_SETUP', 400, 'Add a phone number first.');
+  await ctx.limiters.secondFactor.check(auth.user.id);
+  const now = ctx.clock.now();
+  const sent = await findLatestLiveToken(ctx.db, auth.user.id, 'sms_setup_code', now, MAX_CODE_ATTEMPTS);
+  if (!sent || !hashesEqual(sent.tokenHash, smsCodeHash(ctx, auth.user.id, 'sms_setup_code', code.trim()))) {
+    if (sent) await recordFailedAttempt(ctx.db, sent.id);
+    await recordSecondFactorFailure(ctx, auth.user.id, 'sms', info);
+    throw invalidCode();
+  }
+  const hadFactor = await store.hasVerifiedMethod(ctx.db, auth.user.id);
+  const codes = await ctx.db.transaction().execute(async (trx) => {
+    if (!(await consumeToken(trx, sent.id, now))) throw invalidCode();
+    await activate(ctx, trx, auth, method.id, 'sms', info);
+    return hadFactor ? [] : backupCodesFor(ctx, trx, auth.user.id);
+  });
+  await ctx.limiters.secondFactor.recordSuccess(auth.user.id);
+  return codes;
+}
+
+/** Texts a sign-in code for the given challenge to the user's verified phone. */
+export async function sendSignInSms(ctx: AppContext, userId: string, challengeTokenId: string): Promise<void> {
+  const method = await store.findMethod(ctx.db, userId, 'sms');
+  if (!method?.verified_at || !method.phone_e164) throw new AppError('SMS_NOT_ENABLED', 400, 'Text-message codes are not set up for this account.');
+  await sendCode(ctx, userId, method.phone_e164, 'sms_sign_in_code', { challenge: challengeTokenId });
+}
