@@ -1,6 +1,6 @@
 // Versioned migrations, each with up() and down(), listed here in order so a build needs no
 // directory scan.
-import { Migrator, NO_MIGRATIONS, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import { Migrator, NO_MIGRATIONS, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import * as m0001 from './migrations/0001_accounts_sessions_events.ts';
 import * as m0002 from './migrations/0002_two_factor.ts';
 import type { Database } from './schema.ts';
@@ -10,8 +10,11 @@ const migrations: Record<string, Migration> = {
   '0002_two_factor': m0002,
 };
 
-function migrator(db: Kysely<Database>): Migrator {
-  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+// Kysely looks for its bookkeeping tables in every schema unless told which one; naming the
+// current schema keeps two databases in one server (or two test schemas) from seeing each other's.
+async function migrator(db: Kysely<Database>): Promise<Migrator> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return new Migrator({ db, provider: { getMigrations: async () => migrations }, migrationTableSchema: rows[0]?.schema ?? 'public' });
 }
 
 function unwrap(result: MigrationResultSet): string[] {
@@ -24,15 +27,15 @@ function unwrap(result: MigrationResultSet): string[] {
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
-  return unwrap(await migrator(db).migrateToLatest());
+  return unwrap(await (await migrator(db)).migrateToLatest());
 }
 
 export async function migrateDown(db: Kysely<Database>, options: { all?: boolean } = {}): Promise<string[]> {
-  const m = migrator(db);
+  const m = await migrator(db);
   return unwrap(options.all ? await m.migrateTo(NO_MIGRATIONS) : await m.migrateDown());
 }
 
 export async function migrationStatus(db: Kysely<Database>): Promise<{ name: string; executedAt: Date | undefined }[]> {
-  const list = await migrator(db).getMigrations();
+  const list = await (await migrator(db)).getMigrations();
   return list.map((m) => ({ name: m.name, executedAt: m.executedAt }));
 }

@@ -9,13 +9,14 @@ import { Writable } from 'node:stream';
 import { buildApp, type BuiltApp } from '../../src/app.ts';
 import { defaultRateLimits, loadConfig, type RateLimitSettings } from '../../src/config.ts';
 import { ManualClock } from './clock.ts';
-import { createTestDatabase, redisUrl, type DatabaseKind } from './databases.ts';
+import { createTestDatabase, redisUrl, type DatabaseKind, type TestDatabase } from './databases.ts';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hkdf-0123456789';
 export const PUBLIC_ORIGIN = 'http://localhost:3000';
 
 export interface TestApp extends BuiltApp {
   kind: DatabaseKind;
+  database: TestDatabase;
   clock: ManualClock;
   /** Every log line written so far, raw. */
   logs: string[];
@@ -53,6 +54,7 @@ export async function createTestApp(kind: DatabaseKind, options: TestAppOptions 
   return {
     ...built,
     kind,
+    database,
     clock,
     logs,
     close: async () => {

@@ -30,6 +30,8 @@ async function adminQuery(text: string): Promise<void> {
 
 export interface TestDatabase {
   handle: DatabaseHandle;
+  /** The PostgreSQL schema holding this test's tables (postgres only). */
+  schema: string | null;
   /** Closes the connection and drops what the test created. */
   dispose(): Promise<void>;
 }
@@ -39,7 +41,7 @@ export async function createTestDatabase(kind: DatabaseKind, options: { migrate?
   if (kind === 'pglite') {
     const handle = await openDatabase({});
     if (options.migrate !== false) await migrateToLatest(handle.db);
-    return { handle, dispose: () => handle.close() };
+    return { handle, schema: null, dispose: () => handle.close() };
   }
   const schema = `test_${randomBytes(6).toString('hex')}`;
   await adminQuery(`create schema ${schema}`);
@@ -47,6 +49,7 @@ export async function createTestDatabase(kind: DatabaseKind, options: { migrate?
   if (options.migrate !== false) await migrateToLatest(handle.db);
   return {
     handle,
+    schema,
     dispose: async () => {
       await handle.close();
       await adminQuery(`drop schema ${schema} cascade`);
