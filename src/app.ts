@@ -23,7 +23,9 @@ import { healthRoutes } from './modules/health/routes.ts';
 import { sessionRoutes } from './modules/sessions/routes.ts';
 import { purgeEndedSessions } from './modules/sessions/service.ts';
 import { twoFactorRoutes } from './modules/two-factor/routes.ts';
+import { createMailTransport } from './notify/mail.ts';
 import { createSmsSender } from './notify/sms.ts';
+import { startMailWorker } from './jobs/mail-queue.ts';
 import { createLimiters } from './rate-limit/limiters.ts';
 
 export interface AppOptions {
@@ -64,6 +66,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     hasher: createPasswordHasher(config.passwordHasher),
     keyring,
     sms: createSmsSender(config),
+    mail: createMailTransport(config),
     limiters: createLimiters({ enabled: config.rateLimitEnabled, prefix: config.rateLimitPrefix, settings: config.rateLimits, keyring, redis }),
   };
 
@@ -107,6 +110,8 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   await app.register(twoFactorRoutes(ctx));
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  const stopMailWorker = startMailWorker(ctx, app.log, config.mailPollIntervalMs);
+
   // Hourly clean-up of long-ended sessions; unref'd so it never keeps the process alive.
   const cleanup = setInterval(() => {
     purgeEndedSessions(ctx.db, ctx.clock.now()).then(
@@ -118,6 +123,8 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
 
   app.addHook('onClose', async () => {
     clearInterval(cleanup);
+    await stopMailWorker();
+    ctx.mail.close();
     await redis?.quit().catch(() => redis.disconnect());
     if (!options.database) await database.close();
   });

@@ -18,6 +18,8 @@ export interface RateLimitSettings {
   /** Wrong second-factor codes for one account, across challenges, before a 15-minute lockout. */
   secondFactorFailuresBeforeLockout: number;
   smsPerUserPerHour: number;
+  mailsPerAddressPerHour: number;
+  mailsPerIpPerHour: number;
 }
 
 export interface Config {
@@ -48,6 +50,12 @@ export interface Config {
   migrateOnStart: boolean;
   logLevel: string;
   productName: string;
+  /** smtp:// or smtps:// URL; unset writes mail as .eml files to the outbox in the data dir. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** Sign-in waits for a verified email, and registration never reveals a taken address. */
+  requireEmailVerification: boolean;
+  mailPollIntervalMs: number;
   /** Set when SMS_PROVIDER=twilio; otherwise SMS go to the outbox in the data dir. */
   twilio: { accountSid: string; authToken: string; from: string; apiUrl: string } | undefined;
 }
@@ -64,6 +72,8 @@ export const defaultRateLimits: RateLimitSettings = {
   passwordChangesPerUserPerHour: 5,
   secondFactorFailuresBeforeLockout: 10,
   smsPerUserPerHour: 5,
+  mailsPerAddressPerHour: 5,
+  mailsPerIpPerHour: 30,
 };
 
 function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -129,6 +139,19 @@ function twilioSettings(env: Env): Config['twilio'] {
   return { accountSid, authToken, from, apiUrl: env.TWILIO_API_URL || 'https://api.twilio.com' };
 }
 
+function smtpUrl(env: Env): string | undefined {
+  const raw = env.SMTP_URL;
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('SMTP_URL is not a URL');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new ConfigError('SMTP_URL must start with smtp:// or smtps://');
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const publicUrlRaw = env.PUBLIC_URL || `http://localhost:${port}`;
@@ -183,5 +206,9 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     productName: env.PRODUCT_NAME || 'Gatehouse',
     twilio: twilioSettings(env),
+    smtpUrl: smtpUrl(env),
+    mailFrom: env.MAIL_FROM || `${env.PRODUCT_NAME || 'Gatehouse'} <no-reply@${publicUrl.hostname}>`,
+    requireEmailVerification: boolean(env, 'REQUIRE_EMAIL_VERIFICATION', false),
+    mailPollIntervalMs: integer(env, 'MAIL_POLL_INTERVAL_MS', 1000, 50, 600_000),
   };
 }

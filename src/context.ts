@@ -6,6 +6,7 @@ import type { Keyring } from './crypto/keyring.ts';
 import type { PasswordHasher } from './crypto/passwords.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import type { Database } from './db/schema.ts';
+import type { MailTransport } from './notify/mail.ts';
 import type { SmsSender } from './notify/sms.ts';
 import type { Limiters } from './rate-limit/limiters.ts';
 
@@ -18,6 +19,7 @@ export interface AppContext {
   keyring: Keyring;
   limiters: Limiters;
   sms: SmsSender;
+  mail: MailTransport;
 }
 
 /** What a route hands a service about the caller's connection. */

@@ -3,11 +3,13 @@
 import { Migrator, NO_MIGRATIONS, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import * as m0001 from './migrations/0001_accounts_sessions_events.ts';
 import * as m0002 from './migrations/0002_two_factor.ts';
+import * as m0003 from './migrations/0003_email.ts';
 import type { Database } from './schema.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_accounts_sessions_events': m0001,
   '0002_two_factor': m0002,
+  '0003_email': m0003,
 };
 
 // Kysely looks for its bookkeeping tables in every schema unless told which one; naming the

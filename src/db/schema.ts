@@ -21,6 +21,7 @@ export interface UsersTable {
   updated_at: Date;
   last_login_at: Date | null;
   password_changed_at: Date | null;
+  notify_new_sign_in: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface SessionsTable {
@@ -102,6 +103,19 @@ export interface TrustedDevicesTable {
   revoked_at: Date | null;
 }
 
+export interface MailQueueTable {
+  id: Generated<string>;
+  payload_encrypted: string;
+  kind: string;
+  attempts: Generated<number>;
+  next_attempt_at: Date;
+  locked_until: Date | null;
+  last_error: string | null;
+  sent_at: Date | null;
+  failed_at: Date | null;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -110,6 +124,7 @@ export interface Database {
   two_factor_methods: TwoFactorMethodsTable;
   backup_codes: BackupCodesTable;
   trusted_devices: TrustedDevicesTable;
+  mail_queue: MailQueueTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -20,6 +20,7 @@ export const UserView = Type.Object({
   status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
   createdAt: Type.String({ format: 'date-time' }),
   lastLoginAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  notifyNewSignIn: Type.Boolean({ description: 'Email a notice on sign-in from an unfamiliar device or place' }),
 });
 
 export const SessionView = Type.Object({

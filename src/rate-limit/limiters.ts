@@ -43,6 +43,9 @@ export interface Limiters {
   passwordChange: AttemptLimiter;
   secondFactor: SecondFactorLimiter;
   smsSend: AttemptLimiter;
+  /** Every route that sends mail: per destination address and per client IP. */
+  mailToAddress: AttemptLimiter;
+  mailFromIp: AttemptLimiter;
 }
 
 export interface LimiterOptions {
@@ -68,6 +71,8 @@ export function createLimiters(options: LimiterOptions): Limiters {
       passwordChange: { consume: open },
       secondFactor: { check: open, recordFailure: async () => false, recordSuccess: open },
       smsSend: { consume: open },
+      mailToAddress: { consume: open },
+      mailFromIp: { consume: open },
     };
   }
 
@@ -145,5 +150,7 @@ export function createLimiters(options: LimiterOptions): Limiters {
     passwordChange: attempts('password-change-user', settings.passwordChangesPerUserPerHour, HOUR),
     secondFactor,
     smsSend: attempts('sms-send-user', settings.smsPerUserPerHour, HOUR),
+    mailToAddress: attempts('mail-address', settings.mailsPerAddressPerHour, HOUR),
+    mailFromIp: attempts('mail-ip', settings.mailsPerIpPerHour, HOUR),
   };
 }

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { migrateDown, migrateToLatest, migrationStatus } from '../../src/db/migrator.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.ts';
 
-const tables = ['users', 'sessions', 'security_events', 'one_time_tokens', 'two_factor_methods', 'backup_codes', 'trusted_devices'];
+const tables = ['users', 'sessions', 'security_events', 'one_time_tokens', 'two_factor_methods', 'backup_codes', 'trusted_devices', 'mail_queue'];
 
 for (const kind of databaseKinds) {
   describe(`migrations (${kind})`, () => {

@@ -76,7 +76,12 @@ export async function updateProfile(ctx: AppContext, auth: Authenticated, input:
 
 /** Seed 003 §1: verify the current password, apply the policy, rehash, end the other sessions. */
 export async function changePassword(ctx: AppContext, auth: Authenticated, input: { currentPassword: string; newPassword: string }, info: RequestInfo): Promise<{ revokedSessions: number }> {
-  await ctx.limiters.passwordChange.consume(auth.user.id); // SPEC 4.5: 5 per hour per user
+  try {
+    await ctx.limiters.passwordChange.consume(auth.user.id); // SPEC 4.5: 5 per hour per user
+  } catch (error) {
+    await recordSecurityEvent(ctx, ctx.db, { type: 'password_change_rate_limited', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip });
+    throw error;
+  }
   const user = await store.findUserById(ctx.db, auth.user.id);
   if (!user) throw new AppError('UNAUTHENTICATED', 401, 'You are not signed in.');
   const current = normalizePassword(input.currentPassword);

@@ -10,6 +10,7 @@ export interface UserColumns {
   status: UserStatus;
   created_at: Date;
   last_login_at: Date | null;
+  notify_new_sign_in: boolean;
 }
 
 export interface PublicUser {
@@ -22,6 +23,7 @@ export interface PublicUser {
   status: UserStatus;
   createdAt: string;
   lastLoginAt: string | null;
+  notifyNewSignIn: boolean;
 }
 
 export function toPublicUser(row: UserColumns): PublicUser {
@@ -35,5 +37,6 @@ export function toPublicUser(row: UserColumns): PublicUser {
     status: row.status,
     createdAt: row.created_at.toISOString(),
     lastLoginAt: row.last_login_at?.toISOString() ?? null,
+    notifyNewSignIn: row.notify_new_sign_in,
   };
 }

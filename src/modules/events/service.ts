@@ -28,6 +28,8 @@ export async function recordSecurityEvent(ctx: AppContext, db: Kysely<Database>,
   });
 }
 
+const MAX_BIGINT = 9223372036854775807n;
+
 // The cursor is opaque to clients: the position of the last event of the page.
 function encodeCursor(seq: string): string {
   return Buffer.from(`e${seq}`).toString('base64url');
@@ -35,7 +37,7 @@ function encodeCursor(seq: string): string {
 
 function decodeCursor(raw: string): string {
   const match = /^e(\d{1,19})$/.exec(Buffer.from(raw, 'base64url').toString('utf8'));
-  if (!match?.[1]) throw new AppError('VALIDATION_FAILED', 400, 'The cursor is not one this service gave out.', { fields: { cursor: 'is invalid' } });
+  if (!match?.[1] || BigInt(match[1]) > MAX_BIGINT) throw new AppError('VALIDATION_FAILED', 400, 'The cursor is not one this service gave out.', { fields: { cursor: 'is invalid' } });
   return match[1];
 }
 

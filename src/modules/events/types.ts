@@ -8,6 +8,7 @@ export const securityEventTypes = [
   'sign_out',
   'password_changed',
   'password_change_failed',
+  'password_change_rate_limited',
   'session_revoked',
   'other_sessions_revoked',
   'profile_updated',

@@ -37,8 +37,13 @@ function maskAddress(address: ipaddr.IPv4 | ipaddr.IPv6): string {
   return `${parts.join(':')}::x`;
 }
 
+const LOCAL_RANGES = new Set(['private', 'loopback', 'linkLocal', 'uniqueLocal', 'carrierGradeNat', 'unspecified']);
+
 async function locate(address: ipaddr.IPv4 | ipaddr.IPv6): Promise<string> {
-  if (address.range() !== 'unicast') return 'Local network';
+  const range = address.range();
+  if (LOCAL_RANGES.has(range)) return 'Local network';
+  // Documentation, reserved and other special ranges have no place on a map.
+  if (range !== 'unicast') return 'Unknown location';
   // The bundled database answers for IPv4 only.
   if (address.kind() !== 'ipv4') return 'Unknown location';
   const found = await geoip.lookup(address.toString()).catch(() => null);

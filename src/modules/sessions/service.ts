@@ -88,13 +88,15 @@ export interface StartedSession {
   persistent: boolean;
   /** Absolute expiry, for the cookie's Max-Age. */
   expiresAt: Date;
+  /** Signed in before, but never from this browser or this place: worth a notice. */
+  unfamiliar: boolean;
 }
 
 /** Creates a session inside the caller's transaction (SPEC 4.2: a fresh token at every sign-in). */
 export async function startSession(ctx: AppContext, db: Kysely<Database>, input: NewSessionInput): Promise<StartedSession> {
   const { config } = ctx;
   const now = ctx.clock.now();
-  const history = await store.signInHistory(db, input.userId, input.client.userAgent, input.client.ipMasked);
+  const history = await store.signInHistory(db, input.userId, input.client.userAgent, input.client.ipMasked, input.client.location);
   const token = generateToken();
   const lifetime = input.remember ? config.rememberedSessionAbsoluteLifetimeSeconds : config.sessionAbsoluteLifetimeSeconds;
   const row = await store.insertSession(db, {
@@ -107,7 +109,7 @@ export async function startSession(ctx: AppContext, db: Kysely<Database>, input:
     ip_hash: input.client.ipHash,
     ip_masked: input.client.ipMasked,
     location: input.client.location,
-    trust_score: signInTrustScore({ ...history, verification: input.verification }),
+    trust_score: signInTrustScore({ knownDevice: history.knownDevice, knownNetwork: history.knownNetwork, verification: input.verification }),
     verification: input.verification,
     idle_timeout_seconds: input.remember ? config.rememberedSessionIdleTimeoutSeconds : config.sessionIdleTimeoutSeconds,
     persistent: input.remember,
@@ -116,7 +118,13 @@ export async function startSession(ctx: AppContext, db: Kysely<Database>, input:
     last_active_at: now,
     expires_at: new Date(now.getTime() + lifetime * 1000),
   });
-  return { token, session: toSessionView(row, row.id, now), persistent: input.remember, expiresAt: row.expires_at };
+  return {
+    token,
+    session: toSessionView(row, row.id, now),
+    persistent: input.remember,
+    expiresAt: row.expires_at,
+    unfamiliar: history.hasHistory && (!history.knownDevice || !history.knownLocation),
+  };
 }
 
 /**
@@ -145,8 +153,8 @@ export async function authenticate(ctx: AppContext, token: string): Promise<Auth
   };
   if (row.revoked_at !== null || row.status !== 'active' || endsAt(session) <= now) return null;
   if (now.getTime() - row.last_active_at.getTime() >= TOUCH_INTERVAL_MS) {
-    await store.touchSession(ctx.db, row.session_id, now, new Date(now.getTime() - TOUCH_INTERVAL_MS));
-    session.last_active_at = now;
+    // Report the new activity only if it was written (another request may have won the race).
+    if (await store.touchSession(ctx.db, row.session_id, now, new Date(now.getTime() - TOUCH_INTERVAL_MS))) session.last_active_at = now;
   }
   const user = toPublicUser({
     id: row.user_id,
@@ -157,6 +165,7 @@ export async function authenticate(ctx: AppContext, token: string): Promise<Auth
     status: row.status,
     created_at: row.user_created_at,
     last_login_at: row.last_login_at,
+    notify_new_sign_in: row.notify_new_sign_in,
   });
   return { user, session: toSessionView(session, session.id, now), authenticatedAt: row.authenticated_at };
 }

@@ -38,6 +38,7 @@ export async function findSessionWithUser(db: Kysely<Database>, tokenHash: strin
       'u.status',
       'u.created_at as user_created_at',
       'u.last_login_at',
+      'u.notify_new_sign_in',
     ])
     .where('s.token_hash', '=', tokenHash)
     .executeTakeFirst();
@@ -45,14 +46,18 @@ export async function findSessionWithUser(db: Kysely<Database>, tokenHash: strin
 
 export type SessionWithUser = NonNullable<Awaited<ReturnType<typeof findSessionWithUser>>>;
 
-/** The guard on last_active_at makes concurrent requests of one session write at most once. */
-export async function touchSession(db: Kysely<Database>, sessionId: string, now: Date, notSince: Date): Promise<void> {
-  await db
+/**
+ * The guard on last_active_at makes concurrent requests of one session write at most once.
+ * Returns whether this call wrote.
+ */
+export async function touchSession(db: Kysely<Database>, sessionId: string, now: Date, notSince: Date): Promise<boolean> {
+  const result = await db
     .updateTable('sessions')
     .set({ last_active_at: now })
     .where('id', '=', sessionId)
-    .where('last_active_at', '<', notSince)
-    .execute();
+    .where('last_active_at', '<=', notSince)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 export async function listLiveSessions(db: Kysely<Database>, userId: string, now: Date) {
@@ -84,23 +89,27 @@ export async function revokeSessionsExcept(db: Kysely<Database>, userId: string,
     .set({ revoked_at: now, revoked_reason: reason })
     .where('user_id', '=', userId)
     .where('revoked_at', 'is', null)
-    .where('expires_at', '>', now);
+    .where('expires_at', '>', now)
+    // Sessions that already ended from inactivity are not counted as revoked now.
+    .where(sql<boolean>`last_active_at + idle_timeout_seconds * interval '1 second' > ${now}`);
   if (keepSessionId) query = query.where('id', '!=', keepSessionId);
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
-/** Has this user signed in before from this browser, or from this network? */
-export async function signInHistory(db: Kysely<Database>, userId: string, userAgent: string | null, ipMasked: string | null) {
+/** Has this user signed in before at all, from this browser, this network, this place? */
+export async function signInHistory(db: Kysely<Database>, userId: string, userAgent: string | null, ipMasked: string | null, location: string | null) {
   const row = await db
     .selectFrom('sessions')
     .select([
+      sql<boolean>`count(*) > 0`.as('has_history'),
       sql<boolean>`coalesce(bool_or(user_agent = ${userAgent}), false)`.as('known_device'),
       sql<boolean>`coalesce(bool_or(ip_masked = ${ipMasked}), false)`.as('known_network'),
+      sql<boolean>`coalesce(bool_or(location = ${location}), false)`.as('known_location'),
     ])
     .where('user_id', '=', userId)
     .executeTakeFirstOrThrow();
-  return { knownDevice: row.known_device, knownNetwork: row.known_network };
+  return { hasHistory: row.has_history, knownDevice: row.known_device, knownNetwork: row.known_network, knownLocation: row.known_location };
 }
 
 /** Deletes sessions that ended (expired or revoked) before the cutoff. */

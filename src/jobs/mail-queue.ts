@@ -1,0 +1,73 @@
+// The durable outgoing-mail queue (issue 4): a request only writes the message into the database,
+// inside its own transaction, so sending never blocks or breaks it; a worker in every instance
+// sends what is due and retries failures with exponential backoff.
+import type { FastifyBaseLogger } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { AppContext } from '../context.ts';
+import type { Database } from '../db/schema.ts';
+import type { MailMessage } from '../notify/mail.ts';
+import * as store from './mail-queue-store.ts';
+
+const LEASE_SECONDS = 120;
+const BATCH = 20;
+/** 30 s, 1 min, 2 min … capped at 1 h; after 10 attempts (about 5 hours) a message is dropped. */
+const MAX_ATTEMPTS = 10;
+const FIRST_RETRY_SECONDS = 30;
+const MAX_RETRY_SECONDS = 3600;
+const QUEUE_CONTEXT = 'mail_queue';
+
+export async function enqueueMail(ctx: AppContext, db: Kysely<Database>, kind: string, message: MailMessage): Promise<void> {
+  await store.insertMail(db, { payloadEncrypted: ctx.keyring.seal(JSON.stringify(message), QUEUE_CONTEXT), kind, now: ctx.clock.now() });
+}
+
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** Math.max(0, attempts - 1));
+}
+
+/** Sends every due message once; returns how many were sent. */
+export async function deliverDueMail(ctx: AppContext, log: FastifyBaseLogger): Promise<number> {
+  const now = ctx.clock.now();
+  const claimed = await store.claimDueMail(ctx.db, now, new Date(now.getTime() + LEASE_SECONDS * 1000), BATCH);
+  let sent = 0;
+  for (const mail of claimed) {
+    try {
+      const message = JSON.parse(ctx.keyring.open(mail.payload_encrypted, QUEUE_CONTEXT)) as MailMessage;
+      await ctx.mail.send(message);
+      await store.markSent(ctx.db, mail.id, ctx.clock.now());
+      log.info({ mailId: mail.id, kind: mail.kind }, 'mail sent');
+      sent += 1;
+    } catch (error) {
+      // The error text is the transport's (SMTP reply, connection error); it never holds the body.
+      const reason = error instanceof Error ? error.message.slice(0, 500) : 'unknown error';
+      if (mail.attempts >= MAX_ATTEMPTS) {
+        await store.markFailed(ctx.db, mail.id, ctx.clock.now(), reason);
+        log.error({ mailId: mail.id, kind: mail.kind, attempts: mail.attempts, reason }, 'mail dropped after repeated failures');
+      } else {
+        const retryAt = new Date(ctx.clock.now().getTime() + retryDelaySeconds(mail.attempts) * 1000);
+        await store.markRetry(ctx.db, mail.id, retryAt, reason);
+        log.warn({ mailId: mail.id, kind: mail.kind, attempts: mail.attempts, retryAt, reason }, 'mail delivery failed; will retry');
+      }
+    }
+  }
+  return sent;
+}
+
+/** Polls the queue every `intervalMs`; one pass at a time. Returns a function that stops it. */
+export function startMailWorker(ctx: AppContext, log: FastifyBaseLogger, intervalMs: number): () => Promise<void> {
+  let running: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = deliverDueMail(ctx, log)
+      .catch((error: unknown) => log.warn({ err: error }, 'mail worker pass failed'))
+      .finally(() => {
+        running = null;
+      });
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
+
+export const purgeFinishedMail = store.deleteFinishedBefore;
