@@ -17,6 +17,7 @@ import { migrateToLatest } from './db/migrator.ts';
 import { registerErrorHandling } from './errors.ts';
 import { registerCsrfProtection } from './http/csrf.ts';
 import { loggerOptions } from './logging.ts';
+import { emailRoutes } from './modules/accounts/email-routes.ts';
 import { accountRoutes } from './modules/accounts/routes.ts';
 import { eventRoutes } from './modules/events/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
@@ -108,6 +109,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   await app.register(sessionRoutes(ctx));
   await app.register(eventRoutes(ctx));
   await app.register(twoFactorRoutes(ctx));
+  await app.register(emailRoutes(ctx));
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const stopMailWorker = startMailWorker(ctx, app.log, config.mailPollIntervalMs);

@@ -35,12 +35,19 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         tags: ['accounts'],
         summary: 'Create an account and sign in',
         body: Type.Object({ email: Email, password: Password, displayName: Type.Optional(Type.Union([DisplayName, Type.Null()])) }, { additionalProperties: false }),
-        response: { 201: SignedInBody, 409: ErrorBody, ...errorResponses },
+        response: {
+          201: Type.Union([SignedInBody, Type.Object({ success: Type.Literal(true), verificationRequired: Type.Literal(true), message: Type.String() })]),
+          409: ErrorBody,
+          ...errorResponses,
+        },
       },
     }, async (request, reply) => {
-      const { user, started } = await accounts.register(ctx, request.body, requestInfo(request));
-      const token = deliverSessionToken(request, reply, ctx.config, started, ctx.clock.now());
-      return reply.status(201).send({ success: true, user, session: { ...started.session, ...token } });
+      const result = await accounts.register(ctx, request.body, requestInfo(request));
+      if (result.kind === 'verification_sent') {
+        return reply.status(201).send({ success: true, verificationRequired: true, message: 'Check your inbox: we sent a link to confirm your email address.' });
+      }
+      const token = deliverSessionToken(request, reply, ctx.config, result.started, ctx.clock.now());
+      return reply.status(201).send({ success: true, user: result.user, session: { ...result.started.session, ...token } });
     });
 
     app.post('/api/auth/login', {
@@ -152,8 +159,11 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       preHandler: auth,
       schema: {
         tags: ['accounts'],
-        summary: 'Update the display name',
-        body: Type.Object({ displayName: Type.Union([DisplayName, Type.Null()]) }, { additionalProperties: false }),
+        summary: 'Update the display name and notification settings',
+        body: Type.Object(
+          { displayName: Type.Optional(Type.Union([DisplayName, Type.Null()])), notifyNewSignIn: Type.Optional(Type.Boolean()) },
+          { additionalProperties: false, minProperties: 1 },
+        ),
         response: { 200: Type.Object({ success: Type.Literal(true), user: UserView }), ...errorResponses },
       },
     }, async (request) => ({ success: true as const, user: await accounts.updateProfile(ctx, authOf(request), request.body, requestInfo(request)) }));

@@ -4,29 +4,30 @@ import type { AppContext, RequestInfo } from '../../context.ts';
 import { recordSecurityEvent } from '../events/service.ts';
 import { describeClient } from '../sessions/client-context.ts';
 import { revokeSessionsInTransaction, startSession, type Authenticated, type StartedSession } from '../sessions/service.ts';
-import { isValidEmail, normalizeEmail } from './email-address.ts';
+import { requireValidEmail } from './email-address.ts';
 import { normalizePassword, passwordProblem } from './password-policy.ts';
 import { forgetTrustedDevices } from '../two-factor/trusted-devices.ts';
+import { notices } from '../../notify/notices.ts';
+import { queueVerificationMail } from './email-ownership.ts';
 import * as store from './store.ts';
 import { toPublicUser, type PublicUser } from './user-view.ts';
 
-export interface SignedIn {
-  user: PublicUser;
-  started: StartedSession;
-}
-
-export function requireValidEmail(raw: string): string {
-  const email = normalizeEmail(raw);
-  if (!isValidEmail(email)) throw new AppError('INVALID_EMAIL', 400, 'Enter a valid email address.', { fields: { email: 'is not a valid email address' } });
-  return email;
-}
+export type Registered =
+  | { kind: 'signed_in'; user: PublicUser; started: StartedSession }
+  /** REQUIRE_EMAIL_VERIFICATION: the same answer whether the address was new or taken. */
+  | { kind: 'verification_sent' };
 
 function cleanDisplayName(raw: string | null | undefined): string | null {
   const name = raw?.normalize('NFC').trim();
   return name ? name : null;
 }
 
-export async function register(ctx: AppContext, input: { email: string; password: string; displayName?: string | null | undefined }, info: RequestInfo): Promise<SignedIn> {
+/**
+ * Creates the account and mails a verification link. With REQUIRE_EMAIL_VERIFICATION the answer
+ * is the same for a new and a taken address, and the owner of a taken one is mailed instead
+ * (SPEC 4.6); otherwise the new account is signed in at once and a taken address is a 409.
+ */
+export async function register(ctx: AppContext, input: { email: string; password: string; displayName?: string | null | undefined }, info: RequestInfo): Promise<Registered> {
   const email = requireValidEmail(input.email);
   await ctx.limiters.registration.consume(info.ip); // SPEC 4.5
   const displayName = cleanDisplayName(input.displayName);
@@ -43,11 +44,21 @@ export async function register(ctx: AppContext, input: { email: string; password
       display_name: displayName,
       created_at: now,
       updated_at: now,
-      last_login_at: now,
+      last_login_at: ctx.config.requireEmailVerification ? null : now,
       password_changed_at: now,
     });
+    if (ctx.config.requireEmailVerification) {
+      if (user) {
+        await queueVerificationMail(ctx, trx, user);
+        await recordSecurityEvent(ctx, trx, { type: 'account_created', userId: user.id, ip: info.ip, metadata: { device: client.device, location: client.location } });
+      } else {
+        await notices.registrationAttempt(ctx, trx, email);
+      }
+      return { kind: 'verification_sent' };
+    }
     if (!user) throw new AppError('EMAIL_TAKEN', 409, 'An account with this email already exists. Sign in instead.', { fields: { email: 'is already registered' } });
     const started = await startSession(ctx, trx, { userId: user.id, client, verification: 'password', remember: false });
+    await queueVerificationMail(ctx, trx, user);
     await recordSecurityEvent(ctx, trx, {
       type: 'account_created',
       userId: user.id,
@@ -55,7 +66,7 @@ export async function register(ctx: AppContext, input: { email: string; password
       ip: info.ip,
       metadata: { device: client.device, location: client.location },
     });
-    return { user: toPublicUser(user), started };
+    return { kind: 'signed_in', user: toPublicUser(user), started };
   });
 }
 
@@ -65,11 +76,21 @@ export async function getProfile(ctx: AppContext, auth: Authenticated): Promise<
   return toPublicUser(user);
 }
 
-export async function updateProfile(ctx: AppContext, auth: Authenticated, input: { displayName: string | null }, info: RequestInfo): Promise<PublicUser> {
-  const displayName = cleanDisplayName(input.displayName);
+export async function updateProfile(ctx: AppContext, auth: Authenticated, input: { displayName?: string | null | undefined; notifyNewSignIn?: boolean | undefined }, info: RequestInfo): Promise<PublicUser> {
+  const fields: string[] = [];
   return ctx.db.transaction().execute(async (trx) => {
-    const user = await store.updateDisplayName(trx, auth.user.id, displayName, ctx.clock.now());
-    await recordSecurityEvent(ctx, trx, { type: 'profile_updated', userId: user.id, sessionId: auth.session.id, ip: info.ip, metadata: { fields: ['displayName'] } });
+    const now = ctx.clock.now();
+    let user = await store.findUserById(trx, auth.user.id);
+    if (input.displayName !== undefined) {
+      user = await store.updateDisplayName(trx, auth.user.id, cleanDisplayName(input.displayName), now);
+      fields.push('displayName');
+    }
+    if (input.notifyNewSignIn !== undefined) {
+      user = await store.updateNotificationSettings(trx, auth.user.id, input.notifyNewSignIn, now);
+      fields.push('notifyNewSignIn');
+    }
+    if (!user) throw new AppError('UNAUTHENTICATED', 401, 'You are not signed in.');
+    if (fields.length > 0) await recordSecurityEvent(ctx, trx, { type: 'profile_updated', userId: user.id, sessionId: auth.session.id, ip: info.ip, metadata: { fields } });
     return toPublicUser(user);
   });
 }
@@ -103,6 +124,7 @@ export async function changePassword(ctx: AppContext, auth: Authenticated, input
     // devices are forgotten, so the next sign-in elsewhere asks for the second factor again.
     const revokedSessions = await revokeSessionsInTransaction(ctx, trx, user.id, auth.session.id, 'password_changed');
     await forgetTrustedDevices(ctx, trx, user.id);
+    await notices.passwordChanged(ctx, trx, user);
     await recordSecurityEvent(ctx, trx, { type: 'password_changed', userId: user.id, sessionId: auth.session.id, ip: info.ip, metadata: { revokedSessions } });
     return { revokedSessions };
   });

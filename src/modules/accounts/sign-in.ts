@@ -21,7 +21,8 @@ import {
   type SecondFactorMethod,
 } from '../two-factor/service.ts';
 import { isTrustedDevice, trustDevice } from '../two-factor/trusted-devices.ts';
-import { requireValidEmail } from './service.ts';
+import { notices } from '../../notify/notices.ts';
+import { requireValidEmail } from './email-address.ts';
 import { normalizePassword } from './password-policy.ts';
 import * as store from './store.ts';
 import { toPublicUser, type PublicUser } from './user-view.ts';
@@ -68,6 +69,9 @@ async function finishSignIn(
   if (options.upgradedHash) await store.updatePasswordHash(trx, user.id, options.upgradedHash, now, false);
   const updated = await store.recordLogin(trx, user.id, now);
   const started = await startSession(ctx, trx, { userId: user.id, client, verification: options.verification, remember: options.remember });
+  if (started.unfamiliar && user.notify_new_sign_in) {
+    await notices.newSignIn(ctx, trx, user.email, { device: client.device, location: client.location, at: now });
+  }
   await recordSecurityEvent(ctx, trx, {
     type: 'sign_in_succeeded',
     userId: user.id,
@@ -118,6 +122,10 @@ export async function signIn(
     throw new AppError('ACCOUNT_DISABLED', 403, 'This account has been disabled. Contact the administrator.');
   }
   await ctx.limiters.signIn.recordSuccess(email, info.ip);
+  // Said only after the right password, so it reveals nothing to someone guessing.
+  if (ctx.config.requireEmailVerification && !user.email_verified_at) {
+    throw new AppError('EMAIL_NOT_VERIFIED', 403, 'Confirm your email address first: follow the link we sent you, or ask for a new one.');
+  }
 
   // SPEC 4.1: a hash made with other settings (or the other algorithm) is upgraded now.
   const upgradedHash = ctx.hasher.needsRehash(user.password_hash) ? await ctx.hasher.hash(password) : null;
@@ -174,7 +182,7 @@ export async function completeSecondFactor(
   const remember = challenge.payload.remember === true || input.rememberDevice === true;
 
   const outcome = await ctx.db.transaction().execute(async (trx) => {
-    const factor = await checkSecondFactor(ctx, trx, user.id, { code: input.code, method: input.method, allowed, challengeTokenId: challenge.id }, info);
+    const factor = await checkSecondFactor(ctx, trx, user, { code: input.code, method: input.method, allowed, challengeTokenId: challenge.id }, info);
     if (!factor) return null;
     // Single use: a challenge that someone else completed first is refused (SPEC 4.4).
     if (!(await consumeToken(trx, challenge.id, ctx.clock.now()))) throw invalidChallenge();
@@ -222,7 +230,7 @@ export async function reauthenticate(ctx: AppContext, auth: Authenticated, input
     if (!input.code) throw new AppError('CODE_REQUIRED', 400, 'Enter a code from your authenticator app or a backup code.', { fields: { code: 'is required' } });
     await ctx.limiters.secondFactor.check(user.id);
     const code = input.code;
-    const factor = await ctx.db.transaction().execute((trx) => checkSecondFactor(ctx, trx, user.id, { code, allowed: ['totp', 'backup_code'] }, info));
+    const factor = await ctx.db.transaction().execute((trx) => checkSecondFactor(ctx, trx, user, { code, allowed: ['totp', 'backup_code'] }, info));
     if (!factor) {
       await recordSecondFactorFailure(ctx, user.id, 'totp', info);
       throw new AppError('INVALID_CODE', 400, 'That code is not valid.', { fields: { code: 'is not valid' } });

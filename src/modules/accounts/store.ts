@@ -39,3 +39,23 @@ export async function updatePasswordHash(db: Kysely<Database>, id: string, passw
 export async function recordLogin(db: Kysely<Database>, id: string, now: Date) {
   return db.updateTable('users').set({ last_login_at: now }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }
+
+export async function markEmailVerified(db: Kysely<Database>, id: string, now: Date): Promise<void> {
+  await db.updateTable('users').set({ email_verified_at: now, updated_at: now }).where('id', '=', id).where('email_verified_at', 'is', null).execute();
+}
+
+/** Moves the account to a new address (verified by the link); false if the address is taken. */
+export async function changeEmail(db: Kysely<Database>, id: string, email: string, now: Date): Promise<boolean> {
+  // The unique index decides, so two accounts racing for one address cannot both win.
+  const result = await db
+    .updateTable('users')
+    .set({ email, email_verified_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('users as other').select('other.id').where('other.email', '=', email))))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function updateNotificationSettings(db: Kysely<Database>, id: string, notifyNewSignIn: boolean, now: Date) {
+  return db.updateTable('users').set({ notify_new_sign_in: notifyNewSignIn, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+}

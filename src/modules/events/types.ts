@@ -24,6 +24,12 @@ export const securityEventTypes = [
   'backup_codes_regenerated',
   'trusted_device_added',
   'trusted_device_revoked',
+  'email_verification_requested',
+  'email_verified',
+  'password_reset_requested',
+  'password_reset_completed',
+  'email_change_requested',
+  'email_changed',
 ] as const;
 
 export type SecurityEventType = (typeof securityEventTypes)[number];

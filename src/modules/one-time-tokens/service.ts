@@ -5,7 +5,7 @@ import { hashesEqual } from '../../crypto/tokens.ts';
 import type { Database } from '../../db/schema.ts';
 import * as store from './store.ts';
 
-export type TokenPurpose = 'sign_in_challenge' | 'sms_sign_in_code' | 'sms_setup_code';
+export type TokenPurpose = 'sign_in_challenge' | 'sms_sign_in_code' | 'sms_setup_code' | 'email_verification' | 'password_reset' | 'email_change';
 
 export interface LiveToken {
   id: string;

@@ -15,6 +15,7 @@ import { generateBackupCodes, hashBackupCode, normalizeBackupCode } from './back
 import * as store from './store.ts';
 import { generateTotpSecret, matchTotpStep, otpauthUrl } from './totp.ts';
 import { forgetTrustedDevices } from './trusted-devices.ts';
+import { notices } from '../../notify/notices.ts';
 
 export type SecondFactorMethod = TwoFactorType | 'backup_code';
 
@@ -110,6 +111,7 @@ async function activate(ctx: AppContext, trx: Kysely<Database>, auth: Authentica
   await store.markVerified(trx, methodId, ctx.clock.now());
   const revokedSessions = await revokeSessionsInTransaction(ctx, trx, auth.user.id, auth.session.id, 'two_factor_enabled');
   await recordSecurityEvent(ctx, trx, { type: 'two_factor_enabled', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip, metadata: { method, revokedSessions } });
+  await notices.twoFactorChanged(ctx, trx, auth.user.email, true, method === 'totp' ? 'authenticator app' : 'text message');
   return revokedSessions;
 }
 
@@ -156,10 +158,11 @@ function guessMethod(code: string, verified: TwoFactorType[]): SecondFactorMetho
 export async function checkSecondFactor(
   ctx: AppContext,
   trx: Kysely<Database>,
-  userId: string,
+  owner: { id: string; email: string },
   input: { code: string; method?: SecondFactorMethod | undefined; allowed: SecondFactorMethod[]; challengeTokenId?: string },
   info: RequestInfo,
 ): Promise<SecondFactorResult | null> {
+  const userId = owner.id;
   const methods = (await store.findMethods(trx, userId)).filter((m) => m.verified_at !== null);
   const code = input.code.trim();
   const method = input.method ?? guessMethod(code, methods.map((m) => m.type));
@@ -178,6 +181,7 @@ export async function checkSecondFactor(
     if (!normalized || !(await store.useBackupCode(trx, userId, hashBackupCode(ctx.keyring, userId, normalized), now))) return null;
     const backupCodesRemaining = await store.countUnusedBackupCodes(trx, userId);
     await recordSecurityEvent(ctx, trx, { type: 'backup_code_used', userId, ip: info.ip, metadata: { remaining: backupCodesRemaining } });
+    await notices.backupCodeUsed(ctx, trx, owner.email, backupCodesRemaining);
     return { method, backupCodesRemaining };
   }
 
@@ -203,13 +207,14 @@ export async function disable(ctx: AppContext, auth: Authenticated, input: { pas
     throw new AppError('INVALID_PASSWORD', 400, 'Your password is not correct.', { fields: { password: 'is not correct' } });
   }
   await ctx.db.transaction().execute(async (trx) => {
-    const result = await checkSecondFactor(ctx, trx, auth.user.id, { code: input.token, allowed: ['totp', 'backup_code'] }, info);
+    const result = await checkSecondFactor(ctx, trx, auth.user, { code: input.token, allowed: ['totp', 'backup_code'] }, info);
     if (!result) throw invalidCode();
     await store.deleteMethods(trx, auth.user.id);
     await store.deleteBackupCodes(trx, auth.user.id);
     await forgetTrustedDevices(ctx, trx, auth.user.id);
     const revokedSessions = await revokeSessionsInTransaction(ctx, trx, auth.user.id, auth.session.id, 'two_factor_disabled');
     await recordSecurityEvent(ctx, trx, { type: 'two_factor_disabled', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip, metadata: { revokedSessions, confirmedWith: result.method } });
+    await notices.twoFactorChanged(ctx, trx, auth.user.email, false, result.method);
   }).catch(async (error: unknown) => {
     if (error instanceof AppError && error.code === 'INVALID_CODE') await recordSecondFactorFailure(ctx, auth.user.id, 'totp', info);
     throw error;

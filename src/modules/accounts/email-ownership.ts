@@ -1,0 +1,172 @@
+// Email ownership flows (issue 4, SPEC 4.2, 4.6, 4.7): verification, password reset and change of
+// address. Every link carries a 256-bit single-use token stored only as a hash; the page at the
+// link posts it back, so a GET never consumes one.
+import type { FastifyBaseLogger } from 'fastify';
+import type { Kysely } from 'kysely';
+import { AppError } from '../../errors.ts';
+import { generateToken, hashToken } from '../../crypto/tokens.ts';
+import type { AppContext, RequestInfo } from '../../context.ts';
+import type { Database, User } from '../../db/schema.ts';
+import { enqueueMail } from '../../jobs/mail-queue.ts';
+import { messages } from '../../notify/messages.ts';
+import { requireValidEmail } from './email-address.ts';
+import { normalizePassword, passwordProblem } from './password-policy.ts';
+import * as accountStore from './store.ts';
+import { recordSecurityEvent } from '../events/service.ts';
+import { consumeToken, findLiveToken, reissueToken, type TokenPurpose } from '../one-time-tokens/service.ts';
+import { revokeSessionsInTransaction, type Authenticated } from '../sessions/service.ts';
+import { forgetTrustedDevices } from '../two-factor/trusted-devices.ts';
+
+const HOUR = 3600_000;
+const VERIFICATION_TTL_MS = 24 * HOUR;
+const RESET_TTL_MS = 30 * 60_000;
+const EMAIL_CHANGE_TTL_MS = 24 * HOUR;
+/** Link tokens are looked up by hash; attempts do not apply, but the API needs a bound. */
+const LINK_ATTEMPTS = 1_000;
+
+const invalidLink = (): AppError => new AppError('INVALID_TOKEN', 400, 'This link is invalid or has expired. Ask for a new one.', { fields: { token: 'is invalid or expired' } });
+
+/** SPEC 4.5: mail-sending routes are limited per destination address and per client IP. */
+async function limitMail(ctx: AppContext, address: string, info: RequestInfo): Promise<void> {
+  await ctx.limiters.mailFromIp.consume(info.ip);
+  await ctx.limiters.mailToAddress.consume(address);
+}
+
+async function issueLink(ctx: AppContext, db: Kysely<Database>, userId: string, purpose: TokenPurpose, ttlMs: number, payload: Record<string, unknown>): Promise<string> {
+  const token = generateToken();
+  const now = ctx.clock.now();
+  // A newer link replaces every older one of its kind.
+  await reissueToken(db, { userId, purpose, tokenHash: hashToken(token), payload, expiresAt: new Date(now.getTime() + ttlMs), now });
+  return token;
+}
+
+async function liveLink(ctx: AppContext, purpose: TokenPurpose, token: string) {
+  const found = await findLiveToken(ctx.db, purpose, hashToken(token), ctx.clock.now(), LINK_ATTEMPTS);
+  if (!found) throw invalidLink();
+  const user = await accountStore.findUserById(ctx.db, found.userId);
+  if (!user) throw invalidLink();
+  return { token: found, user };
+}
+
+/** Inside the caller's transaction: a verification link for the user's current address. */
+export async function queueVerificationMail(ctx: AppContext, db: Kysely<Database>, user: { id: string; email: string }): Promise<void> {
+  const token = await issueLink(ctx, db, user.id, 'email_verification', VERIFICATION_TTL_MS, { email: user.email });
+  await enqueueMail(ctx, db, 'email_verification', messages.verifyEmail(ctx.config, user.email, token));
+}
+
+export async function requestVerificationForSession(ctx: AppContext, auth: Authenticated, info: RequestInfo): Promise<void> {
+  if (auth.user.emailVerified) throw new AppError('ALREADY_VERIFIED', 400, 'Your email address is already confirmed.');
+  await limitMail(ctx, auth.user.email, info);
+  await ctx.db.transaction().execute(async (trx) => {
+    await queueVerificationMail(ctx, trx, { id: auth.user.id, email: auth.user.email });
+    await recordSecurityEvent(ctx, trx, { type: 'email_verification_requested', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip });
+  });
+}
+
+/**
+ * Without a session (sign-in waits for verification): the answer never says whether the address
+ * has an account; the work happens after the response (SPEC 4.6).
+ */
+export async function requestVerificationByAddress(ctx: AppContext, rawEmail: string, info: RequestInfo, log: FastifyBaseLogger): Promise<void> {
+  const email = requireValidEmail(rawEmail);
+  await limitMail(ctx, email, info);
+  inBackground(log, 'verification request', async () => {
+    const user = await accountStore.findUserByEmail(ctx.db, email);
+    if (!user || user.email_verified_at) return;
+    await ctx.db.transaction().execute(async (trx) => {
+      await queueVerificationMail(ctx, trx, user);
+      await recordSecurityEvent(ctx, trx, { type: 'email_verification_requested', userId: user.id, ip: info.ip });
+    });
+  });
+}
+
+export async function verifyEmail(ctx: AppContext, token: string, info: RequestInfo): Promise<void> {
+  const { token: link, user } = await liveLink(ctx, 'email_verification', token);
+  // A link for an address the account no longer has proves nothing.
+  if (link.payload.email !== user.email) throw invalidLink();
+  await ctx.db.transaction().execute(async (trx) => {
+    if (!(await consumeToken(trx, link.id, ctx.clock.now()))) throw invalidLink();
+    await accountStore.markEmailVerified(trx, user.id, ctx.clock.now());
+    await recordSecurityEvent(ctx, trx, { type: 'email_verified', userId: user.id, ip: info.ip });
+  });
+}
+
+/** Runs work after the response has gone, so its duration says nothing about the account. */
+function inBackground(log: FastifyBaseLogger, what: string, work: () => Promise<void>): void {
+  setImmediate(() => {
+    work().catch((error: unknown) => log.error({ err: error }, `${what} failed`));
+  });
+}
+
+/** Always the same answer, same work on the request path, whether or not the account exists. */
+export async function forgotPassword(ctx: AppContext, rawEmail: string, info: RequestInfo, log: FastifyBaseLogger): Promise<void> {
+  const email = requireValidEmail(rawEmail);
+  await limitMail(ctx, email, info);
+  inBackground(log, 'password reset request', async () => {
+    const user = await accountStore.findUserByEmail(ctx.db, email);
+    if (!user || user.status !== 'active') return;
+    await ctx.db.transaction().execute(async (trx) => {
+      // The link dies if the password changes before it is used.
+      const token = await issueLink(ctx, trx, user.id, 'password_reset', RESET_TTL_MS, { passwordChangedAt: user.password_changed_at?.toISOString() ?? null });
+      await enqueueMail(ctx, trx, 'password_reset', messages.passwordReset(ctx.config, user.email, token));
+      await recordSecurityEvent(ctx, trx, { type: 'password_reset_requested', userId: user.id, ip: info.ip });
+    });
+  });
+}
+
+/** Sets the new password, ends every session and remembered device, and tells the owner. */
+export async function resetPassword(ctx: AppContext, input: { token: string; newPassword: string }, info: RequestInfo): Promise<void> {
+  const { token: link, user } = await liveLink(ctx, 'password_reset', input.token);
+  if ((user.password_changed_at?.toISOString() ?? null) !== link.payload.passwordChangedAt || user.status !== 'active') throw invalidLink();
+  const password = normalizePassword(input.newPassword);
+  const problem = passwordProblem(password, { minLength: ctx.config.passwordMinLength, hasher: ctx.hasher.name, email: user.email, displayName: user.display_name, productName: ctx.config.productName });
+  if (problem) throw new AppError('WEAK_PASSWORD', 400, problem, { fields: { newPassword: problem } });
+  const passwordHash = await ctx.hasher.hash(password);
+  await ctx.db.transaction().execute(async (trx) => {
+    const now = ctx.clock.now();
+    if (!(await consumeToken(trx, link.id, now))) throw invalidLink();
+    await accountStore.updatePasswordHash(trx, user.id, passwordHash, now, true);
+    // Following the link proved the address belongs to the user.
+    if (!user.email_verified_at) await accountStore.markEmailVerified(trx, user.id, now);
+    const revokedSessions = await revokeSessionsInTransaction(ctx, trx, user.id, null, 'password_reset');
+    await forgetTrustedDevices(ctx, trx, user.id);
+    await recordSecurityEvent(ctx, trx, { type: 'password_reset_completed', userId: user.id, ip: info.ip, metadata: { revokedSessions } });
+    await enqueueMail(ctx, trx, 'password_changed', messages.passwordChanged(ctx.config, user.email, 'reset'));
+  });
+}
+
+/** Needs the password; the change happens only when the link sent to the new address is followed. */
+export async function requestEmailChange(ctx: AppContext, auth: Authenticated, input: { newEmail: string; password: string }, info: RequestInfo, verifyPassword: (password: string) => Promise<boolean>): Promise<void> {
+  const newEmail = requireValidEmail(input.newEmail);
+  if (newEmail === auth.user.email) throw new AppError('EMAIL_UNCHANGED', 400, 'That is already your email address.', { fields: { newEmail: 'is your current address' } });
+  await limitMail(ctx, newEmail, info);
+  if (!(await verifyPassword(input.password))) {
+    await ctx.limiters.signIn.recordFailure(auth.user.email, info.ip);
+    throw new AppError('INVALID_PASSWORD', 400, 'Your password is not correct.', { fields: { password: 'is not correct' } });
+  }
+  const taken = await accountStore.findUserByEmail(ctx.db, newEmail);
+  await ctx.db.transaction().execute(async (trx) => {
+    // A taken address gets no link, but the answer is the same (no enumeration).
+    if (!taken) {
+      const token = await issueLink(ctx, trx, auth.user.id, 'email_change', EMAIL_CHANGE_TTL_MS, { newEmail });
+      await enqueueMail(ctx, trx, 'email_change', messages.emailChangeConfirm(ctx.config, newEmail, token));
+    }
+    await enqueueMail(ctx, trx, 'email_change_requested', messages.emailChangeRequested(ctx.config, auth.user.email));
+    await recordSecurityEvent(ctx, trx, { type: 'email_change_requested', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip });
+  });
+}
+
+export async function confirmEmailChange(ctx: AppContext, token: string, info: RequestInfo): Promise<void> {
+  const { token: link, user } = await liveLink(ctx, 'email_change', token);
+  const newEmail = link.payload.newEmail;
+  if (typeof newEmail !== 'string') throw invalidLink();
+  await ctx.db.transaction().execute(async (trx) => {
+    const now = ctx.clock.now();
+    if (!(await consumeToken(trx, link.id, now))) throw invalidLink();
+    if (!(await accountStore.changeEmail(trx, user.id, newEmail, now))) {
+      throw new AppError('EMAIL_TAKEN', 409, 'That address now belongs to another account.');
+    }
+    await recordSecurityEvent(ctx, trx, { type: 'email_changed', userId: user.id, ip: info.ip });
+    await enqueueMail(ctx, trx, 'email_changed', messages.emailChanged(ctx.config, user.email));
+  });
+}

@@ -1,0 +1,103 @@
+// HTTP for the email flows: verification, password reset, change of address (SPEC §2).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { unauthenticated } from '../../errors.ts';
+import type { AppContext } from '../../context.ts';
+import { requestInfo } from '../../http/request-info.ts';
+import { ErrorBody, errorResponses, SuccessMessage } from '../../http/schemas.ts';
+import { readSessionToken } from '../../http/session-transport.ts';
+import { authOf, requireAuth } from '../sessions/require-auth.ts';
+import { authenticate } from '../sessions/service.ts';
+import * as email from './email-ownership.ts';
+import { PASSWORD_MAX_LENGTH } from './password-policy.ts';
+import { verifyOwnPassword } from './service.ts';
+
+const LinkToken = Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]+$', description: 'From the emailed link' });
+const Email = Type.String({ minLength: 3, maxLength: 254 });
+const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH * 4 });
+
+export function emailRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post('/api/auth/email/verify/request', {
+      schema: {
+        tags: ['email'],
+        summary: 'Send a new verification link: to the signed-in user, or (no session) to {email} if it has an unverified account',
+        body: Type.Object({ email: Type.Optional(Email) }, { additionalProperties: false }),
+        response: { 202: SuccessMessage, ...errorResponses },
+      },
+    }, async (request, reply) => {
+      const presented = readSessionToken(request, ctx.config);
+      const auth = presented ? await authenticate(ctx, presented.token) : null;
+      if (auth) {
+        await email.requestVerificationForSession(ctx, auth, requestInfo(request));
+      } else if (request.body.email) {
+        await email.requestVerificationByAddress(ctx, request.body.email, requestInfo(request), request.log);
+      } else {
+        throw unauthenticated();
+      }
+      return reply.status(202).send({ success: true, message: 'If that address has an unconfirmed account, a new link is on its way.' });
+    });
+
+    app.post('/api/auth/email/verify', {
+      schema: {
+        tags: ['email'],
+        summary: 'Confirm the email address with the token from the link',
+        body: Type.Object({ token: LinkToken }, { additionalProperties: false }),
+        response: { 200: SuccessMessage, ...errorResponses },
+      },
+    }, async (request) => {
+      await email.verifyEmail(ctx, request.body.token, requestInfo(request));
+      return { success: true as const, message: 'Your email address is confirmed.' };
+    });
+
+    app.post('/api/auth/password/forgot', {
+      schema: {
+        tags: ['email'],
+        summary: 'Mail a password-reset link; the answer is the same whether the account exists or not',
+        body: Type.Object({ email: Email }, { additionalProperties: false }),
+        response: { 202: SuccessMessage, ...errorResponses },
+      },
+    }, async (request, reply) => {
+      await email.forgotPassword(ctx, request.body.email, requestInfo(request), request.log);
+      return reply.status(202).send({ success: true, message: 'If that address has an account, we sent it a link to reset the password.' });
+    });
+
+    app.post('/api/auth/password/reset', {
+      schema: {
+        tags: ['email'],
+        summary: 'Set a new password with the token from the link; every session is signed out',
+        body: Type.Object({ token: LinkToken, newPassword: Password }, { additionalProperties: false }),
+        response: { 200: SuccessMessage, ...errorResponses },
+      },
+    }, async (request) => {
+      await email.resetPassword(ctx, request.body, requestInfo(request));
+      return { success: true as const, message: 'Your password was reset. Sign in with the new one.' };
+    });
+
+    app.post('/api/auth/email/change', {
+      preHandler: requireAuth(ctx),
+      schema: {
+        tags: ['email'],
+        summary: 'Ask to move the account to a new address; a link goes to the new address, a notice to the old',
+        body: Type.Object({ newEmail: Email, password: Password }, { additionalProperties: false }),
+        response: { 202: SuccessMessage, ...errorResponses },
+      },
+    }, async (request, reply) => {
+      const auth = authOf(request);
+      await email.requestEmailChange(ctx, auth, request.body, requestInfo(request), (password) => verifyOwnPassword(ctx, auth.user.id, password));
+      return reply.status(202).send({ success: true, message: 'Follow the link we sent to the new address to finish the change.' });
+    });
+
+    app.post('/api/auth/email/change/confirm', {
+      schema: {
+        tags: ['email'],
+        summary: 'Finish a change of address with the token from the link sent to the new address',
+        body: Type.Object({ token: LinkToken }, { additionalProperties: false }),
+        response: { 200: SuccessMessage, 409: ErrorBody, ...errorResponses },
+      },
+    }, async (request) => {
+      await email.confirmEmailChange(ctx, request.body.token, requestInfo(request));
+      return { success: true as const, message: 'Your email address was changed.' };
+    });
+  };
+}

@@ -1,0 +1,20 @@
+// Security notices that always go (issue 4), queued inside the transaction of the action they
+// report so a notice exists exactly when the action happened.
+import type { Kysely } from 'kysely';
+import type { AppContext } from '../context.ts';
+import type { Database } from '../db/schema.ts';
+import { enqueueMail } from '../jobs/mail-queue.ts';
+import { messages } from './messages.ts';
+
+export const notices = {
+  passwordChanged: (ctx: AppContext, db: Kysely<Database>, user: { email: string }) =>
+    enqueueMail(ctx, db, 'password_changed', messages.passwordChanged(ctx.config, user.email, 'changed')),
+  twoFactorChanged: (ctx: AppContext, db: Kysely<Database>, email: string, enabled: boolean, method: string) =>
+    enqueueMail(ctx, db, enabled ? 'two_factor_enabled' : 'two_factor_disabled', messages.twoFactorChanged(ctx.config, email, enabled, method)),
+  backupCodeUsed: (ctx: AppContext, db: Kysely<Database>, email: string, remaining: number) =>
+    enqueueMail(ctx, db, 'backup_code_used', messages.backupCodeUsed(ctx.config, email, remaining)),
+  newSignIn: (ctx: AppContext, db: Kysely<Database>, email: string, details: { device: string; location: string; at: Date }) =>
+    enqueueMail(ctx, db, 'new_sign_in', messages.newSignIn(ctx.config, email, details)),
+  registrationAttempt: (ctx: AppContext, db: Kysely<Database>, email: string) =>
+    enqueueMail(ctx, db, 'registration_attempt', messages.registrationAttempt(ctx.config, email)),
+};
