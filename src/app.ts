@@ -22,10 +22,10 @@ import { accountRoutes } from './modules/accounts/routes.ts';
 import { eventRoutes } from './modules/events/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { sessionRoutes } from './modules/sessions/routes.ts';
-import { purgeEndedSessions } from './modules/sessions/service.ts';
 import { twoFactorRoutes } from './modules/two-factor/routes.ts';
 import { createMailTransport } from './notify/mail.ts';
 import { createSmsSender } from './notify/sms.ts';
+import { housekeeping } from './jobs/housekeeping.ts';
 import { startMailWorker } from './jobs/mail-queue.ts';
 import { createLimiters } from './rate-limit/limiters.ts';
 
@@ -114,11 +114,11 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
 
   const stopMailWorker = startMailWorker(ctx, app.log, config.mailPollIntervalMs);
 
-  // Hourly clean-up of long-ended sessions; unref'd so it never keeps the process alive.
+  // Hourly clean-up; unref'd so it never keeps the process alive.
   const cleanup = setInterval(() => {
-    purgeEndedSessions(ctx.db, ctx.clock.now()).then(
-      (count) => count > 0 && app.log.info({ count }, 'purged ended sessions'),
-      (error: unknown) => app.log.warn({ err: error }, 'session clean-up failed'),
+    housekeeping(ctx.db, ctx.clock.now()).then(
+      (purged) => app.log.info({ purged }, 'housekeeping done'),
+      (error: unknown) => app.log.warn({ err: error }, 'housekeeping failed'),
     );
   }, 3600_000);
   cleanup.unref();

@@ -6,14 +6,14 @@ import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateDown, migrateToLatest, migrationStatus } from './db/migrator.ts';
 import { serve } from './main.ts';
-import { purgeEndedSessions } from './modules/sessions/service.ts';
+import { housekeeping } from './jobs/housekeeping.ts';
 
 const usage = `usage:
   gatehouse serve                     start the server (applies pending migrations first)
   gatehouse migrate up                apply every pending migration
   gatehouse migrate down [--all]      revert the last migration (or all of them)
   gatehouse migrate status            list migrations and when each was applied
-  gatehouse cleanup                   delete sessions that ended more than 90 days ago (the server also does it hourly)`;
+  gatehouse cleanup                   delete long-ended sessions, tokens and sent mail (the server also does it hourly)`;
 
 async function openConfiguredDatabase() {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -24,7 +24,8 @@ async function openConfiguredDatabase() {
 async function cleanup(): Promise<void> {
   const database = await openConfiguredDatabase();
   try {
-    console.log(`deleted ${await purgeEndedSessions(database.db, new Date())} ended sessions`);
+    const purged = await housekeeping(database.db, new Date());
+    console.log(`deleted ${purged.sessions} ended sessions, ${purged.tokens} expired one-time tokens, ${purged.mail} finished mail records`);
   } finally {
     await database.close();
   }
