@@ -23,6 +23,7 @@ import { eventRoutes } from './modules/events/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { sessionRoutes } from './modules/sessions/routes.ts';
 import { twoFactorRoutes } from './modules/two-factor/routes.ts';
+import { webRoutes } from './modules/web/routes.ts';
 import { createMailTransport } from './notify/mail.ts';
 import { createSmsSender } from './notify/sms.ts';
 import { housekeeping } from './jobs/housekeeping.ts';
@@ -110,6 +111,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   await app.register(eventRoutes(ctx));
   await app.register(twoFactorRoutes(ctx));
   await app.register(emailRoutes(ctx));
+  await app.register(webRoutes(ctx));
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const stopMailWorker = startMailWorker(ctx, app.log, config.mailPollIntervalMs);

@@ -7,6 +7,8 @@ export const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Apple
 export const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
 
 export interface ClientOptions {
+  /** The Origin sent on unsafe requests; the app's PUBLIC_URL by default. */
+  origin?: string;
   userAgent?: string;
   ip?: string;
   bearer?: string;
@@ -19,6 +21,7 @@ export class Client {
   bearer: string | null;
   readonly userAgent: string;
   readonly ip: string;
+  readonly origin: string;
   private readonly app: FastifyInstance;
 
   constructor(app: FastifyInstance, options: ClientOptions = {}) {
@@ -26,11 +29,12 @@ export class Client {
     this.userAgent = options.userAgent ?? CHROME_MAC;
     this.ip = options.ip ?? '127.0.0.1';
     this.bearer = options.bearer ?? null;
+    this.origin = options.origin ?? PUBLIC_ORIGIN;
   }
 
   async request(method: Method, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
     const sent: Record<string, string> = { 'user-agent': this.userAgent };
-    if (method !== 'GET') sent.origin = PUBLIC_ORIGIN;
+    if (method !== 'GET') sent.origin = this.origin;
     if (this.cookie) sent.cookie = this.cookie;
     if (this.bearer) sent.authorization = `Bearer ${this.bearer}`;
     if (body !== undefined) sent['content-type'] = 'application/json';
