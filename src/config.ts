@@ -48,6 +48,8 @@ export interface Config {
   trustProxy: boolean;
   bodyLimitBytes: number;
   migrateOnStart: boolean;
+  /** Processes serving requests (node:cluster); more than one needs PostgreSQL and Redis. */
+  workers: number;
   logLevel: string;
   productName: string;
   /** smtp:// or smtps:// URL; unset writes mail as .eml files to the outbox in the data dir. */
@@ -152,6 +154,15 @@ function smtpUrl(env: Env): string | undefined {
   return raw;
 }
 
+function workerCount(env: Env, databaseUrl: string | undefined): number {
+  const workers = integer(env, 'GATEHOUSE_WORKERS', 1, 1, 64);
+  if (workers === 1) return 1;
+  if (!databaseUrl) throw new ConfigError('GATEHOUSE_WORKERS above 1 needs DATABASE_URL: the embedded database belongs to one process');
+  // Rate limits kept in each worker's memory would multiply by the number of workers.
+  if (!env.REDIS_URL && boolean(env, 'RATE_LIMIT_ENABLED', true)) throw new ConfigError('GATEHOUSE_WORKERS above 1 needs REDIS_URL so rate limits hold across workers');
+  return workers;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const publicUrlRaw = env.PUBLIC_URL || `http://localhost:${port}`;
@@ -203,6 +214,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: boolean(env, 'TRUST_PROXY', false),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 10 * 1024 * 1024),
     migrateOnStart: boolean(env, 'MIGRATE_ON_START', true),
+    workers: workerCount(env, databaseUrl),
     logLevel: env.LOG_LEVEL || 'info',
     productName: env.PRODUCT_NAME || 'Gatehouse',
     twilio: twilioSettings(env),

@@ -1,7 +1,48 @@
-// Starts the server: reads config, builds the app, listens, and shuts down gracefully.
+// Starts the server: reads config, builds the app, listens, and shuts down gracefully. With
+// GATEHOUSE_WORKERS above 1 the primary process migrates once and forks that many workers that
+// share the port (node:cluster), restarting any that die.
+import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
+import pino from 'pino';
 import { buildApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { migrateToLatest } from './db/migrator.ts';
+
+async function superviseWorkers(config: Config): Promise<void> {
+  const log = pino({ level: config.logLevel });
+  if (config.migrateOnStart) {
+    const database = await openDatabase({ databaseUrl: config.databaseUrl });
+    try {
+      await migrateToLatest(database.db);
+    } finally {
+      await database.close();
+    }
+  }
+  let stopping = false;
+  const fork = () => cluster.fork({ MIGRATE_ON_START: 'false' });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
+    fork();
+  });
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    const check = setInterval(() => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        clearInterval(check);
+        process.exit(0);
+      }
+    }, 50);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  for (let i = 0; i < config.workers; i++) fork();
+  log.info({ workers: config.workers }, 'primary started workers');
+}
 
 export async function serve(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -15,6 +56,7 @@ export async function serve(): Promise<void> {
     }
     throw error;
   }
+  if (config.workers > 1 && cluster.isPrimary) return superviseWorkers(config);
   const { app, ctx } = await buildApp({ config });
   const log = app.log;
   if (config.secretGenerated) log.warn(`No GATEHOUSE_SECRET set: generated one into ${config.dataDir}/gatehouse.secret. Back it up; set GATEHOUSE_SECRET in production.`);

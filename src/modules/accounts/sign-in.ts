@@ -179,7 +179,9 @@ export async function completeSecondFactor(
   await ctx.limiters.secondFactor.check(user.id);
   const allowed = await signInMethods(ctx, user.id);
   const client = await describeClient(ctx.keyring, info.ip, info.userAgent);
-  const remember = challenge.payload.remember === true || input.rememberDevice === true;
+  // "Stay signed in" was chosen at the password step; rememberDevice here only skips the second
+  // factor on this browser next time.
+  const remember = challenge.payload.remember === true;
 
   const outcome = await ctx.db.transaction().execute(async (trx) => {
     const factor = await checkSecondFactor(ctx, trx, user, { code: input.code, method: input.method, allowed, challengeTokenId: challenge.id }, info);

@@ -46,3 +46,5 @@ export async function findLatestLiveToken(db: Kysely<Database>, userId: string, 
 export const recordFailedAttempt = store.addAttempt;
 export const consumeToken = store.markUsed;
 export const purgeExpiredTokens = store.deleteEndedBefore;
+export const deleteToken = store.deleteById;
+export const deleteOtherTokens = store.deleteOthers;

@@ -49,3 +49,11 @@ export async function deleteEndedBefore(db: Kysely<Database>, cutoff: Date): Pro
   const result = await db.deleteFrom('one_time_tokens').where('expires_at', '<', cutoff).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+export async function deleteById(db: Kysely<Database>, id: string): Promise<void> {
+  await db.deleteFrom('one_time_tokens').where('id', '=', id).execute();
+}
+
+export async function deleteOthers(db: Kysely<Database>, userId: string, purpose: string, keepId: string): Promise<void> {
+  await db.deleteFrom('one_time_tokens').where('user_id', '=', userId).where('purpose', '=', purpose).where('id', '!=', keepId).execute();
+}

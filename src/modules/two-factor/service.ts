@@ -8,7 +8,7 @@ import { AppError } from '../../errors.ts';
 import type { AppContext, RequestInfo } from '../../context.ts';
 import type { Database, TwoFactorType } from '../../db/schema.ts';
 import { recordSecurityEvent } from '../events/service.ts';
-import { consumeToken, findLatestLiveToken, recordFailedAttempt, reissueToken } from '../one-time-tokens/service.ts';
+import { consumeToken, deleteOtherTokens, deleteToken, findLatestLiveToken, issueToken, recordFailedAttempt } from '../one-time-tokens/service.ts';
 import { requireFreshAuthentication, revokeSessionsInTransaction, type Authenticated } from '../sessions/service.ts';
 import { hashesEqual } from '../../crypto/tokens.ts';
 import { generateBackupCodes, hashBackupCode, normalizeBackupCode } from './backup-codes.ts';
@@ -190,7 +190,9 @@ export async function checkSecondFactor(
   const sent = await findLatestLiveToken(trx, userId, 'sms_sign_in_code', now, MAX_CODE_ATTEMPTS);
   if (!sent || sent.payload.challenge !== input.challengeTokenId) return null;
   if (!hashesEqual(sent.tokenHash, smsCodeHash(ctx, userId, 'sms_sign_in_code', code))) {
-    await recordFailedAttempt(ctx.db, sent.id);
+    // On the caller's transaction: the embedded database has one connection, and the caller
+    // commits (not rolls back) when the code is wrong, so the attempt is kept.
+    await recordFailedAttempt(trx, sent.id);
     return null;
   }
   return (await consumeToken(trx, sent.id, now)) ? { method } : null;
@@ -237,12 +239,16 @@ async function sendCode(ctx: AppContext, userId: string, phone: string, purpose:
   await ctx.limiters.smsSend.consume(userId); // SPEC 4.5, ASVS 6.6.3
   const code = sixDigitCode();
   const now = ctx.clock.now();
-  await reissueToken(ctx.db, { userId, purpose, tokenHash: smsCodeHash(ctx, userId, purpose, code), payload, expiresAt: new Date(now.getTime() + SMS_CODE_TTL_SECONDS * 1000), now });
+  const id = await issueToken(ctx.db, { userId, purpose, tokenHash: smsCodeHash(ctx, userId, purpose, code), payload, expiresAt: new Date(now.getTime() + SMS_CODE_TTL_SECONDS * 1000), now });
   try {
     await ctx.sms.send({ to: phone, body: `${code} is your ${ctx.config.productName} verification code. It expires in 5 minutes. Do not share it.` });
   } catch {
+    // The code never arrived: drop it, so the one the user may already hold keeps working.
+    await deleteToken(ctx.db, id);
     throw new AppError('SMS_UNAVAILABLE', 503, 'The text message could not be sent. Try again shortly.');
   }
+  // Delivered: a newer code replaces every older one.
+  await deleteOtherTokens(ctx.db, userId, purpose, id);
 }
 
 /** Enrols a phone (E.164) and texts it a code; the method is active after verifySms. */
