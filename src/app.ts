@@ -65,7 +65,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     database,
     db: database.db,
     clock: options.clock ?? systemClock,
-    hasher: createPasswordHasher(config.passwordHasher),
+    hasher: createPasswordHasher(config.passwordHasher, config.hashConcurrency),
     keyring,
     sms: createSmsSender(config),
     mail: createMailTransport(config),

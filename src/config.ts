@@ -37,6 +37,8 @@ export interface Config {
   /** Secret was generated into the data dir on this start (embedded default only). */
   secretGenerated: boolean;
   passwordHasher: PasswordHasherName;
+  /** Hashes computed at once; unset means one fewer than the machine's cores (at least 1). */
+  hashConcurrency: number | undefined;
   passwordMinLength: number;
   sessionIdleTimeoutSeconds: number;
   sessionAbsoluteLifetimeSeconds: number;
@@ -200,6 +202,7 @@ export function loadConfig(env: Env = process.env): Config {
       .map((s) => Buffer.from(s, 'utf8')),
     secretGenerated: generated,
     passwordHasher: hasher,
+    hashConcurrency: env.HASH_CONCURRENCY ? integer(env, 'HASH_CONCURRENCY', 1, 1, 256) : undefined,
     // SPEC 4.1: configurable, never below 8.
     passwordMinLength: integer(env, 'PASSWORD_MIN_LENGTH', 12, 8, 64),
     // Defaults follow NIST 800-63B rev 4 for AAL2 (1 h inactivity, 24 h overall) unless the user

@@ -30,6 +30,10 @@ function cleanDisplayName(raw: string | null | undefined): string | null {
 export async function register(ctx: AppContext, input: { email: string; password: string; displayName?: string | null | undefined }, info: RequestInfo): Promise<Registered> {
   const email = requireValidEmail(input.email);
   await ctx.limiters.registration.consume(info.ip); // SPEC 4.5
+  // Registration mails the address (a link, or a notice to its owner), so it is limited per
+  // address too; in a bucket of its own, so that it never changes how many reset or verification
+  // mails an address has left (which would tell an account from no account).
+  await ctx.limiters.mailToAddress.consume(`register:${email}`);
   const displayName = cleanDisplayName(input.displayName);
   const problem = passwordProblem(input.password, { minLength: ctx.config.passwordMinLength, hasher: ctx.hasher.name, email, displayName, productName: ctx.config.productName });
   if (problem) throw new AppError('WEAK_PASSWORD', 400, problem, { fields: { password: problem } });

@@ -30,8 +30,13 @@ import { toPublicUser, type PublicUser } from './user-view.ts';
 /** A challenge lives 5 minutes and dies after 5 wrong codes (issue 3, SPEC 4.5). */
 const CHALLENGE_TTL_SECONDS = 5 * 60;
 
-// SPEC 4.6: one answer for a wrong email and a wrong password.
-const invalidCredentials = (): AppError => new AppError('INVALID_CREDENTIALS', 401, 'Invalid email or password.');
+// SPEC 4.6: one answer for a wrong email, a wrong password and (when sign-in waits for it) an
+// unconfirmed address: otherwise registering an address and signing in with one's own password
+// would reveal whether the address already had an account.
+function invalidCredentials(ctx: AppContext): AppError {
+  const hint = ctx.config.requireEmailVerification ? ' If you just signed up, confirm your email address first.' : '';
+  return new AppError('INVALID_CREDENTIALS', 401, `Invalid email or password.${hint}`);
+}
 // One answer for an unknown, expired, used, exhausted or foreign challenge.
 const invalidChallenge = (): AppError => new AppError('INVALID_CHALLENGE', 401, 'This sign-in has expired or is not valid. Sign in again.');
 
@@ -110,22 +115,22 @@ export async function signIn(
     await ctx.hasher.verifyDummy(password);
     await ctx.limiters.signIn.recordFailure(email, info.ip);
     await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user?.id ?? null, ip: info.ip, metadata: { reason: user ? 'no_password' : 'unknown_account' } });
-    throw invalidCredentials();
+    throw invalidCredentials(ctx);
   }
   if (!(await ctx.hasher.verify(user.password_hash, password))) {
     await ctx.limiters.signIn.recordFailure(email, info.ip);
     await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user.id, ip: info.ip, metadata: { reason: 'invalid_password' } });
-    throw invalidCredentials();
+    throw invalidCredentials(ctx);
   }
   if (user.status !== 'active') {
     await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user.id, ip: info.ip, metadata: { reason: 'account_disabled' } });
     throw new AppError('ACCOUNT_DISABLED', 403, 'This account has been disabled. Contact the administrator.');
   }
-  await ctx.limiters.signIn.recordSuccess(email, info.ip);
-  // Said only after the right password, so it reveals nothing to someone guessing.
   if (ctx.config.requireEmailVerification && !user.email_verified_at) {
-    throw new AppError('EMAIL_NOT_VERIFIED', 403, 'Confirm your email address first: follow the link we sent you, or ask for a new one.');
+    await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user.id, ip: info.ip, metadata: { reason: 'email_not_verified' } });
+    throw invalidCredentials(ctx);
   }
+  await ctx.limiters.signIn.recordSuccess(email, info.ip);
 
   // SPEC 4.1: a hash made with other settings (or the other algorithm) is upgraded now.
   const upgradedHash = ctx.hasher.needsRehash(user.password_hash) ? await ctx.hasher.hash(password) : null;

@@ -1,16 +1,11 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import type { Database, NewSession } from '../../db/schema.ts';
 
 export async function insertSession(db: Kysely<Database>, values: NewSession) {
   return db.insertInto('sessions').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
-/**
- * The session check: one indexed lookup by token hash, joined to its user. Validity (revoked,
- * expired, idle, user disabled) is decided by the caller from these columns so the query stays a
- * single primary-key-like probe.
- */
-export async function findSessionWithUser(db: Kysely<Database>, tokenHash: string) {
+function sessionWithUserQuery(db: Kysely<Database>, tokenHash: string) {
   return db
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
@@ -40,8 +35,27 @@ export async function findSessionWithUser(db: Kysely<Database>, tokenHash: strin
       'u.last_login_at',
       'u.notify_new_sign_in',
     ])
-    .where('s.token_hash', '=', tokenHash)
-    .executeTakeFirst();
+    .where('s.token_hash', '=', tokenHash);
+}
+
+type SessionWithUserRow = Awaited<ReturnType<ReturnType<typeof sessionWithUserQuery>['executeTakeFirstOrThrow']>>;
+
+// Built and compiled once per database: the hot path only swaps the parameter.
+const compiledLookups = new WeakMap<Kysely<Database>, CompiledQuery<SessionWithUserRow>>();
+
+/**
+ * The session check: one indexed lookup by token hash, joined to its user. Validity (revoked,
+ * expired, idle, user disabled) is decided by the caller from these columns so the query stays a
+ * single unique-index probe.
+ */
+export async function findSessionWithUser(db: Kysely<Database>, tokenHash: string): Promise<SessionWithUserRow | undefined> {
+  let compiled = compiledLookups.get(db);
+  if (!compiled) {
+    compiled = sessionWithUserQuery(db, '').compile();
+    compiledLookups.set(db, compiled);
+  }
+  const result = await db.executeQuery<SessionWithUserRow>({ ...compiled, parameters: [tokenHash] });
+  return result.rows[0];
 }
 
 export type SessionWithUser = NonNullable<Awaited<ReturnType<typeof findSessionWithUser>>>;
