@@ -45,7 +45,7 @@ console.log(`Benchmark: ${seconds} s per measurement after a 2 s warm-up; ${conn
 
 // 1. Gatehouse, one worker.
 const gatehouseDb = await freshDatabase('bench_gatehouse');
-let gatehouse = await startServer('src/main.ts', 4101, gatehouseEnv(gatehouseDb, 1, 4101));
+let gatehouse = await startServer('dist/main.js', 4101, gatehouseEnv(gatehouseDb, 1, 4101));
 const cookie = await gatehouseSignUp(gatehouse.origin);
 const sessionRequest = (origin: string) => ({ url: `${origin}/api/auth/session`, headers: { cookie } });
 const gatehouseSession = await measure(sessionRequest(gatehouse.origin));
@@ -77,7 +77,7 @@ const { stdout } = await run(process.execPath, ['bench/hash-rate.ts', String(sec
 const hashRate = (JSON.parse(stdout) as { verifiesPerSecond: number }).verifiesPerSecond;
 
 // 2. Gatehouse, two workers.
-gatehouse = await startServer('src/main.ts', 4102, gatehouseEnv(gatehouseDb, 2, 4102));
+gatehouse = await startServer('dist/main.js', 4102, gatehouseEnv(gatehouseDb, 2, 4102));
 const twoWorkers = await measure(sessionRequest(gatehouse.origin));
 rows.push({ name: 'Gatehouse session check (2 workers)', result: twoWorkers });
 notes.push(`Gatehouse 2-worker RSS: ${childPids(gatehouse.process.pid!).map(rssMb).join(' + ')} MB`);

@@ -51,9 +51,13 @@ async function portIsFree(port: number): Promise<boolean> {
   }
 }
 
+/** The same V8 memory settings `npm start` uses, for Gatehouse's production build. */
+const GATEHOUSE_NODE_FLAGS = ['--max-semi-space-size=16', '--max-old-space-size=160'];
+
 export async function startServer(script: string, port: number, env: Record<string, string>): Promise<Server> {
   if (!(await portIsFree(port))) throw new Error(`port ${port} is already in use: stop whatever listens there first`);
-  const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const flags = script.startsWith('dist/') ? GATEHOUSE_NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...flags, script], { env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   started.add(child);
   const origin = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {

@@ -119,7 +119,7 @@ export async function resetPassword(ctx: AppContext, input: { token: string; new
   const { token: link, user } = await liveLink(ctx, 'password_reset', input.token);
   if ((user.password_changed_at?.toISOString() ?? null) !== link.payload.passwordChangedAt || user.status !== 'active') throw invalidLink();
   const password = normalizePassword(input.newPassword);
-  const problem = passwordProblem(password, { minLength: ctx.config.passwordMinLength, hasher: ctx.hasher.name, email: user.email, displayName: user.display_name, productName: ctx.config.productName });
+  const problem = await passwordProblem(password, { minLength: ctx.config.passwordMinLength, hasher: ctx.hasher.name, email: user.email, displayName: user.display_name, productName: ctx.config.productName });
   if (problem) throw new AppError('WEAK_PASSWORD', 400, problem, { fields: { newPassword: problem } });
   const passwordHash = await ctx.hasher.hash(password);
   await ctx.db.transaction().execute(async (trx) => {

@@ -1,20 +1,12 @@
 // SPEC 4.1 / ASVS 6.2 / NIST 800-63B: length, not composition. At least `minLength` code points
 // (after NFKC), at most 256, no truncation (bcrypt's 72-byte limit is refused, not cut), common and
 // guessable passwords refused using the user's own email and name and the product name as context.
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
-import * as english from '@zxcvbn-ts/language-en';
 import { BCRYPT_MAX_BYTES } from '../../crypto/passwords.ts';
+import { estimateStrength } from './password-strength.ts';
 import type { PasswordHasherName } from '../../config.ts';
 
 export const PASSWORD_MAX_LENGTH = 256;
 const MIN_SCORE = 3;
-
-const zxcvbn = new ZxcvbnFactory({
-  dictionary: { ...common.dictionary, ...english.dictionary },
-  graphs: common.adjacencyGraphs,
-  translations: english.translations,
-});
 
 export interface PolicyContext {
   minLength: number;
@@ -47,7 +39,7 @@ function charactersCoveredBy(password: string, words: string[]): number {
 }
 
 /** Returns why the password is refused, or null when it is acceptable. */
-export function passwordProblem(rawPassword: string, context: PolicyContext): string | null {
+export async function passwordProblem(rawPassword: string, context: PolicyContext): Promise<string | null> {
   const password = normalizePassword(rawPassword);
   const length = [...password].length;
   if (length < context.minLength) return `Use at least ${context.minLength} characters.`;
@@ -57,12 +49,8 @@ export function passwordProblem(rawPassword: string, context: PolicyContext): st
   }
 
   const contextWords = personalWords(context);
-  const result = zxcvbn.check(password, contextWords);
-
-  const commonPassword = result.sequence.some(
-    (match) => match.pattern === 'dictionary' && match.dictionaryName === 'passwords' && match.token.length >= password.length - 2,
-  );
-  if (commonPassword) return 'This is a commonly used password; choose one that others would not.';
+  const result = await estimateStrength(password, contextWords);
+  if (result.common) return 'This is a commonly used password; choose one that others would not.';
   // ASVS 6.2.11: a password made mostly of the user's own details is refused even when long.
   const contextChars = charactersCoveredBy(password.toLowerCase(), contextWords);
   if (contextChars * 2 >= password.length) return 'This password is mostly your email, your name or the product name; choose one that is not about you.';
@@ -70,8 +58,8 @@ export function passwordProblem(rawPassword: string, context: PolicyContext): st
     const usesContext = contextChars > 0;
     const reason = usesContext
       ? 'It contains your email, your name or the product name.'
-      : result.feedback.warning || 'It would be easy to guess.';
-    const hint = result.feedback.suggestions[0] ?? 'A few unrelated words together make a strong password.';
+      : result.warning || 'It would be easy to guess.';
+    const hint = result.suggestion ?? 'A few unrelated words together make a strong password.';
     return `This password is too easy to guess. ${reason} ${hint}`.replace(/\s+/g, ' ').trim();
   }
   return null;

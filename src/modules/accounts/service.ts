@@ -35,7 +35,7 @@ export async function register(ctx: AppContext, input: { email: string; password
   // mails an address has left (which would tell an account from no account).
   await ctx.limiters.mailToAddress.consume(`register:${email}`);
   const displayName = cleanDisplayName(input.displayName);
-  const problem = passwordProblem(input.password, { minLength: ctx.config.passwordMinLength, hasher: ctx.hasher.name, email, displayName, productName: ctx.config.productName });
+  const problem = await passwordProblem(input.password, { minLength: ctx.config.passwordMinLength, hasher: ctx.hasher.name, email, displayName, productName: ctx.config.productName });
   if (problem) throw new AppError('WEAK_PASSWORD', 400, problem, { fields: { password: problem } });
 
   const passwordHash = await ctx.hasher.hash(normalizePassword(input.password));
@@ -118,7 +118,7 @@ export async function changePassword(ctx: AppContext, auth: Authenticated, input
   if (next === current) {
     throw new AppError('PASSWORD_UNCHANGED', 400, 'The new password must differ from the current one.', { fields: { newPassword: 'is the same as the current password' } });
   }
-  const problem = passwordProblem(next, { minLength: ctx.config.passwordMinLength, hasher: ctx.hasher.name, email: user.email, displayName: user.display_name, productName: ctx.config.productName });
+  const problem = await passwordProblem(next, { minLength: ctx.config.passwordMinLength, hasher: ctx.hasher.name, email: user.email, displayName: user.display_name, productName: ctx.config.productName });
   if (problem) throw new AppError('WEAK_PASSWORD', 400, problem, { fields: { newPassword: problem } });
 
   const newHash = await ctx.hasher.hash(next);

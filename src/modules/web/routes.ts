@@ -6,7 +6,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.ts';
 
-const script = readFileSync(new URL('./assets/pages.js', import.meta.url), 'utf8');
+// web/ sits at the package root, the same distance from src/ and from the built dist/.
+const script = readFileSync(new URL('../../../web/pages.js', import.meta.url), 'utf8');
 
 interface PageSpec {
   page: string;

@@ -1,0 +1,39 @@
+// Runs zxcvbn-ts in a worker thread: its dictionaries take ~80 MB and an estimate can take tens
+// of milliseconds, neither of which belongs in the process that answers session checks.
+import { parentPort } from 'node:worker_threads';
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import * as common from '@zxcvbn-ts/language-common';
+import * as english from '@zxcvbn-ts/language-en';
+
+export interface StrengthRequest {
+  id: number;
+  password: string;
+  userInputs: string[];
+}
+
+export interface StrengthAnswer {
+  id: number;
+  score: number;
+  warning: string;
+  suggestion: string | null;
+  /** The password is (nearly) a whole entry of the common-passwords list. */
+  common: boolean;
+}
+
+const zxcvbn = new ZxcvbnFactory({
+  dictionary: { ...common.dictionary, ...english.dictionary },
+  graphs: common.adjacencyGraphs,
+  translations: english.translations,
+});
+
+parentPort!.on('message', (request: StrengthRequest) => {
+  const result = zxcvbn.check(request.password, request.userInputs);
+  const answer: StrengthAnswer = {
+    id: request.id,
+    score: result.score,
+    warning: result.feedback.warning ?? '',
+    suggestion: result.feedback.suggestions[0] ?? null,
+    common: result.sequence.some((m) => m.pattern === 'dictionary' && m.dictionaryName === 'passwords' && m.token.length >= request.password.length - 2),
+  };
+  parentPort!.postMessage(answer);
+});
