@@ -1,0 +1,89 @@
+// GATEHOUSE_WORKERS: one primary migrates and forks that many workers sharing the port; a worker
+// that dies is replaced; SIGTERM stops them all. More than one worker needs PostgreSQL and Redis.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { TEST_SECRET } from '../support/app.ts';
+import { STRONG_PASSWORD } from '../support/client.ts';
+import { postgresUrl, redisUrl } from '../support/databases.ts';
+
+function children(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+async function eventually(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('GATEHOUSE_WORKERS=2 (postgres + redis)', () => {
+  const name = `gatehouse_workers_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  let primary: ChildProcess;
+  let output = '';
+  let origin = '';
+
+  before(async () => {
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    const url = new URL(postgresUrl);
+    url.pathname = `/${name}`;
+    primary = spawn(process.execPath, ['src/main.ts'], {
+      env: { PATH: process.env.PATH ?? '', GATEHOUSE_WORKERS: '2', DATABASE_URL: url.toString(), REDIS_URL: redisUrl, GATEHOUSE_SECRET: TEST_SECRET, PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: 'http://localhost:3000', RATE_LIMIT_PREFIX: `workers-${name}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    primary.stdout!.on('data', (chunk) => (output += String(chunk)));
+    primary.stderr!.on('data', (chunk) => (output += String(chunk)));
+    await eventually(() => (output.match(/Server listening at http:\/\/127\.0\.0\.1:\d+/g) ?? []).length >= 2, 'two workers listening');
+    origin = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1]!;
+  });
+  after(async () => {
+    if (primary.exitCode === null) primary.kill('SIGKILL');
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  });
+
+  it('serves from two workers on one port, replaces a dead worker, and stops on SIGTERM', async () => {
+    const workers = children(primary.pid!);
+    assert.equal(workers.length, 2, 'two worker processes');
+    assert.match(output, /primary started workers/);
+
+    const headers = { 'content-type': 'application/json', origin: 'http://localhost:3000' };
+    const register = await fetch(`${origin}/api/auth/register`, { method: 'POST', headers, body: JSON.stringify({ email: 'worker.user@example.com', password: STRONG_PASSWORD }) });
+    assert.equal(register.status, 201, await register.clone().text());
+    const cookie = register.headers.getSetCookie()[0]!.split(';')[0]!;
+    for (let i = 0; i < 20; i++) assert.equal((await fetch(`${origin}/api/auth/session`, { headers: { cookie } })).status, 200);
+
+    process.kill(workers[0]!, 'SIGKILL');
+    await eventually(() => children(primary.pid!).length === 2 && !children(primary.pid!).includes(workers[0]!), 'a replacement worker');
+    assert.match(output, /worker died; starting another/);
+    await eventually(() => (output.match(/Server listening at/g) ?? []).length >= 3, 'the replacement listening');
+    for (let i = 0; i < 10; i++) assert.equal((await fetch(`${origin}/api/auth/session`, { headers: { cookie } })).status, 200);
+
+    const exited = new Promise<number | null>((resolve) => primary.once('exit', resolve));
+    primary.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    for (const pid of children(primary.pid!)) assert.fail(`worker ${pid} still running`);
+  });
+
+  it('refuses more than one worker without PostgreSQL, or without Redis while rate limiting is on', async () => {
+    for (const env of [{ GATEHOUSE_WORKERS: '2' }, { GATEHOUSE_WORKERS: '2', DATABASE_URL: postgresUrl, GATEHOUSE_SECRET: TEST_SECRET }]) {
+      const child = spawn(process.execPath, ['src/main.ts'], { env: { PATH: process.env.PATH ?? '', GATEHOUSE_DATA_DIR: '/tmp/gatehouse-workers-config', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      assert.equal(code, 2);
+      assert.match(stderr, /GATEHOUSE_WORKERS above 1 needs (DATABASE_URL|REDIS_URL)/);
+    }
+  });
+});

@@ -1,0 +1,62 @@
+// SPEC 4.7: revocation is effective on the very next request on every instance. Two Gatehouse
+// instances share one PostgreSQL database and one Redis (as in production); a session revoked
+// through one is refused by the other at once, because no instance caches a session.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { buildApp, type BuiltApp } from '../../../src/app.ts';
+import { loadConfig } from '../../../src/config.ts';
+import { TEST_SECRET } from '../../support/app.ts';
+import { Client, signedUpBrowser } from '../../support/client.ts';
+import { openDatabase } from '../../../src/db/database.ts';
+import { createTestDatabase, postgresUrl, redisUrl, type TestDatabase } from '../../support/databases.ts';
+
+describe('two instances on one PostgreSQL (SPEC 4.7)', () => {
+  let database: TestDatabase;
+  let a: BuiltApp;
+  let b: BuiltApp;
+  let closeB: () => Promise<void>;
+  before(async () => {
+    database = await createTestDatabase('postgres');
+    const env = { GATEHOUSE_SECRET: TEST_SECRET, PUBLIC_URL: 'http://localhost:3000', REDIS_URL: redisUrl, RATE_LIMIT_PREFIX: `multi-${randomBytes(4).toString('hex')}`, LOG_LEVEL: 'warn' };
+    // Each instance has its own connection pool on the same schema, as two processes would.
+    const poolForB = await openDatabase({ databaseUrl: postgresUrl, searchPath: database.schema!, poolSize: 4 });
+    a = await buildApp({ config: loadConfig(env), database: database.handle });
+    b = await buildApp({ config: loadConfig(env), database: poolForB });
+    closeB = () => poolForB.close();
+  });
+  after(async () => {
+    await a.app.close();
+    await b.app.close();
+    await closeB();
+    await database.dispose();
+  });
+
+  it('a session revoked on one instance is refused by the other on its next request', async () => {
+    const { client, email, password } = await signedUpBrowser(a.app);
+    const onB = new Client(b.app);
+    onB.cookie = client.cookie;
+    assert.equal((await onB.get('/api/auth/session')).statusCode, 200, 'instance B accepts the session');
+
+    const other = new Client(b.app);
+    assert.equal((await other.post('/api/auth/login', { email, password })).statusCode, 200);
+    const sessions = (await other.get('/api/auth/sessions')).json().sessions as { id: string; current: boolean }[];
+    const target = sessions.find((s) => !s.current)!;
+    assert.equal((await other.delete(`/api/auth/sessions/${target.id}`)).statusCode, 200, 'revoked through B');
+
+    assert.equal((await client.get('/api/auth/session')).statusCode, 401, 'A refuses it on the next request');
+    assert.equal((await onB.get('/api/auth/session')).statusCode, 401, 'and so does B');
+  });
+
+  it('a password change on one instance ends the other sessions on both', async () => {
+    const { client, email, password } = await signedUpBrowser(a.app);
+    const elsewhere = new Client(b.app, { userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' });
+    assert.equal((await elsewhere.post('/api/auth/login', { email, password })).statusCode, 200);
+    const change = await client.put('/api/auth/change-password', { currentPassword: password, newPassword: 'granite-meadow-falcon-6021' });
+    assert.equal(change.statusCode, 200, change.body);
+    assert.equal((await elsewhere.get('/api/auth/session')).statusCode, 401);
+    const elsewhereOnA = new Client(a.app);
+    elsewhereOnA.cookie = elsewhere.cookie;
+    assert.equal((await elsewhereOnA.get('/api/auth/session')).statusCode, 401);
+  });
+});
