@@ -14,7 +14,8 @@ import { createKeyring } from './crypto/keyring.ts';
 import { createPasswordHasher } from './crypto/passwords.ts';
 import { openDatabase, type DatabaseHandle } from './db/database.ts';
 import { migrateToLatest } from './db/migrator.ts';
-import { registerErrorHandling } from './errors.ts';
+import { frameworkErrorHandler, registerErrorHandling } from './errors.ts';
+import { registerValidation } from './http/validation.ts';
 import { registerCsrfProtection } from './http/csrf.ts';
 import { loggerOptions } from './logging.ts';
 import { emailRoutes } from './modules/accounts/email-routes.ts';
@@ -76,16 +77,20 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     logger: loggerOptions(config.logLevel, options.logStream),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
-    // Unknown fields are refused rather than silently dropped.
-    ajv: { customOptions: { removeAdditional: false } },
+    // Malformed URLs the router itself refuses get the SPEC error shape too.
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('auth', null);
   app.decorateRequest('authSource', null);
+  registerValidation(app);
   registerErrorHandling(app);
-  registerCsrfProtection(app, config);
+  // JSON only: a text/plain body (which a cross-site form can send) is a 415, not parsed.
+  app.removeContentTypeParser('text/plain');
   await app.register(cookie);
+  // Before the CSRF check, so a refused request still carries the security headers.
   await app.register(helmet, { hsts: config.secureCookies });
+  registerCsrfProtection(app, config);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -1,6 +1,6 @@
 // One error type for the whole service and the handler that turns any error into the SPEC §2
 // error shape. Bad input is always a 4xx; a stack trace never reaches the client.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export class AppError extends Error {
   readonly code: string;
@@ -33,7 +33,8 @@ interface ValidationIssue {
 
 /** "/body/email" → "email"; a missing property names itself. */
 function fieldsFromValidation(issues: ValidationIssue[]): Record<string, string> {
-  const fields: Record<string, string> = {};
+  // A Map, so field names like "constructor" or "__proto__" are plain keys.
+  const fields = new Map<string, string>();
   for (const issue of issues) {
     let field = (issue.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
     const missing = issue.params?.missingProperty ?? issue.params?.requiredProperties;
@@ -42,9 +43,9 @@ function fieldsFromValidation(issues: ValidationIssue[]): Record<string, string>
     const extra = issue.params?.additionalProperty ?? issue.params?.additionalProperties;
     if (typeof extra === 'string') field = field ? `${field}.${extra}` : extra;
     field ||= 'body';
-    fields[field] ??= issue.message ?? 'is invalid';
+    if (!fields.has(field)) fields.set(field, issue.message ?? 'is invalid');
   }
-  return fields;
+  return Object.fromEntries(fields);
 }
 
 /** Connection-level database failures: the caller can do nothing but retry later. */
@@ -52,6 +53,21 @@ function isDependencyDown(error: { code?: unknown }): boolean {
   const code = typeof error.code === 'string' ? error.code : '';
   return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '53300', '08006', '08001', '08003'].includes(code);
 }
+
+function errorBody(error: AppError) {
+  return { success: false, code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) };
+}
+
+/** For what the router refuses before any hook runs (a broken %-escape, an over-long URL). */
+export const frameworkErrorHandler = (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void => {
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  reply
+    .status(status)
+    .header('content-type', 'application/json; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('x-content-type-options', 'nosniff')
+    .send(JSON.stringify(errorBody(new AppError('BAD_REQUEST', status, 'The request address could not be understood.'))));
+};
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((rawError: FastifyError | AppError, request, reply) => {
@@ -82,12 +98,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       }
     }
     if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
-    return reply.status(error.status).send({
-      success: false,
-      code: error.code,
-      message: error.message,
-      ...(error.fields ? { fields: error.fields } : {}),
-    });
+    return reply.status(error.status).send(errorBody(error));
   });
 
   app.setNotFoundHandler((_request, reply) => {

@@ -10,7 +10,7 @@ export function normalizeEmail(raw: string): string {
 
 export function isValidEmail(email: string): boolean {
   const at = email.lastIndexOf('@');
-  return email.length <= 254 && at > 0 && at <= 64 && !/[\p{Cc}\p{Cf}]/u.test(email) && !email.includes('..') && SHAPE.test(email);
+  return email.isWellFormed() && email.length <= 254 && at > 0 && at <= 64 && !/[\p{Cc}\p{Cf}]/u.test(email) && !email.includes('..') && SHAPE.test(email);
 }
 
 export function requireValidEmail(raw: string): string {

@@ -40,6 +40,8 @@ function charactersCoveredBy(password: string, words: string[]): number {
 
 /** Returns why the password is refused, or null when it is acceptable. */
 export async function passwordProblem(rawPassword: string, context: PolicyContext): Promise<string | null> {
+  // Half a surrogate pair cannot be hashed as typed: it would turn into U+FFFD.
+  if (!rawPassword.isWellFormed()) return 'The password contains broken characters; type it again.';
   const password = normalizePassword(rawPassword);
   const length = [...password].length;
   if (length < context.minLength) return `Use at least ${context.minLength} characters.`;

@@ -18,6 +18,8 @@ export type Registered =
   | { kind: 'verification_sent' };
 
 function cleanDisplayName(raw: string | null | undefined): string | null {
+  // Half a surrogate pair would be silently replaced by the database driver.
+  if (raw && !raw.isWellFormed()) throw new AppError('VALIDATION_FAILED', 400, 'The display name contains broken characters.', { fields: { displayName: 'is not valid Unicode' } });
   const name = raw?.normalize('NFC').trim();
   return name ? name : null;
 }
