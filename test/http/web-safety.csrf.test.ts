@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestApp, PUBLIC_ORIGIN, type TestApp } from '../support/app.ts';
 import { bearerClient, Client, STRONG_PASSWORD, signedUpBrowser, uniqueEmail } from '../support/client.ts';
 import { databaseKinds } from '../support/databases.ts';
-import { assertErrorShape } from './error-shape.ts';
+import { assertErrorShape } from '../support/error-shape.ts';
 
 const EVIL_ORIGIN = 'https://evil.example';
 const NEW_PASSWORD = 'copper-lantern-meadow-93';

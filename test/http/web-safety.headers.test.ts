@@ -6,8 +6,8 @@ import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, PUBLIC_ORIGIN, type TestApp } from '../support/app.ts';
 import { Client, STRONG_PASSWORD, signedUpBrowser, uniqueEmail } from '../support/client.ts';
 import { databaseKinds } from '../support/databases.ts';
-import { assertErrorShape } from './error-shape.ts';
-import { openApiPath, registeredRoutes } from './registered-routes.ts';
+import { assertErrorShape } from '../support/error-shape.ts';
+import { openApiPath, registeredRoutes } from '../support/registered-routes.ts';
 
 const HTTPS_ORIGIN = 'https://auth.example.com';
 

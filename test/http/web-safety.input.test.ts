@@ -7,8 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { Client, STRONG_PASSWORD, signedUpBrowser, uniqueEmail } from '../support/client.ts';
 import { databaseKinds } from '../support/databases.ts';
-import { assertErrorShape, assertNoStackTrace } from './error-shape.ts';
-import { concreteUrl, registeredRoutes } from './registered-routes.ts';
+import { assertErrorShape, assertNoStackTrace } from '../support/error-shape.ts';
+import { concreteUrl, registeredRoutes } from '../support/registered-routes.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

@@ -16,7 +16,7 @@ import { defaultRateLimits } from '../../src/config.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { Client, STRONG_PASSWORD, signedUpBrowser, uniqueEmail } from '../support/client.ts';
 import { databaseKinds, redisUrl } from '../support/databases.ts';
-import { assertErrorShape } from '../http/error-shape.ts';
+import { assertErrorShape } from '../support/error-shape.ts';
 
 const FAILURES_BEFORE_DELAY = 3;
 const FAILURES_PER_ACCOUNT_PER_DAY = 8;

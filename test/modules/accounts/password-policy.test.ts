@@ -11,38 +11,38 @@ import { databaseKinds } from '../../support/databases.ts';
 const context: PolicyContext = { minLength: 12, hasher: 'argon2id', email: 'margaret.hamilton@example.com', displayName: 'Margaret Hamilton', productName: 'Gatehouse' };
 
 describe('password policy', () => {
-  it('needs 12 characters by default (ASVS 6.2.1), counted in code points after NFKC', () => {
-    assert.match(passwordProblem('short phrase', { ...context, minLength: 13 }) ?? '', /at least 13 characters/);
-    assert.match(passwordProblem('bright-fox', context) ?? '', /at least 12 characters/);
+  it('needs 12 characters by default (ASVS 6.2.1), counted in code points after NFKC', async () => {
+    assert.match(await passwordProblem('short phrase', { ...context, minLength: 13 }) ?? '', /at least 13 characters/);
+    assert.match(await passwordProblem('bright-fox', context) ?? '', /at least 12 characters/);
     // Eleven emoji are 22 UTF-16 units but 11 characters.
-    assert.match(passwordProblem('🦊🌲🚲🎻🧭🪁🛶🍄🧊🪐🐙', context) ?? '', /at least 12 characters/);
+    assert.match(await passwordProblem('🦊🌲🚲🎻🧭🪁🛶🍄🧊🪐🐙', context) ?? '', /at least 12 characters/);
   });
 
-  it('accepts long passphrases with no composition rules (ASVS 6.2.5, 6.2.9: 64+ characters)', () => {
-    assert.equal(passwordProblem('correct horse battery staple', context), null);
-    assert.equal(passwordProblem('violet harbor quantum lantern '.repeat(3).trim(), context), null, '89 characters accepted');
+  it('accepts long passphrases with no composition rules (ASVS 6.2.5, 6.2.9: 64+ characters)', async () => {
+    assert.equal(await passwordProblem('correct horse battery staple', context), null);
+    assert.equal(await passwordProblem('violet harbor quantum lantern '.repeat(3).trim(), context), null, '89 characters accepted');
   });
 
-  it('refuses common passwords and says so (ASVS 6.2.4)', () => {
+  it('refuses common passwords and says so (ASVS 6.2.4)', async () => {
     for (const common of ['password1234', '123456789012', 'qwertyuiopasdf', 'iloveyou12345']) {
-      const problem = passwordProblem(common, context);
+      const problem = await passwordProblem(common, context);
       assert.ok(problem, `${common} must be refused`);
       assert.match(problem, /common|guess/i);
     }
   });
 
-  it('refuses passwords made of the user’s own email, name or the product name (ASVS 6.2.11)', () => {
-    assert.match(passwordProblem('margarethamilton1936', context) ?? '', /your email, your name or the product name/);
-    assert.match(passwordProblem('gatehouse2026gatehouse', context) ?? '', /your email, your name or the product name/);
+  it('refuses passwords made of the user’s own email, name or the product name (ASVS 6.2.11)', async () => {
+    assert.match(await passwordProblem('margarethamilton1936', context) ?? '', /your email, your name or the product name/);
+    assert.match(await passwordProblem('gatehouse2026gatehouse', context) ?? '', /your email, your name or the product name/);
   });
 
-  it('refuses more than 72 bytes under bcrypt instead of truncating (ASVS 6.2.8)', () => {
+  it('refuses more than 72 bytes under bcrypt instead of truncating (ASVS 6.2.8)', async () => {
     const long = 'quiet meadow lantern '.repeat(4); // 84 bytes
-    assert.equal(passwordProblem(long, context), null);
-    assert.match(passwordProblem(long, { ...context, hasher: 'bcrypt' }) ?? '', /bcrypt.*72 bytes/);
+    assert.equal(await passwordProblem(long, context), null);
+    assert.match(await passwordProblem(long, { ...context, hasher: 'bcrypt' }) ?? '', /bcrypt.*72 bytes/);
   });
 
-  it('PASSWORD_MIN_LENGTH is configurable but never below 8', () => {
+  it('PASSWORD_MIN_LENGTH is configurable but never below 8', async () => {
     assert.equal(loadConfig({ GATEHOUSE_SECRET: TEST_SECRET, PASSWORD_MIN_LENGTH: '16' }).passwordMinLength, 16);
     assert.throws(() => loadConfig({ GATEHOUSE_SECRET: TEST_SECRET, PASSWORD_MIN_LENGTH: '7' }), ConfigError);
   });
