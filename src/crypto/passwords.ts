@@ -54,7 +54,7 @@ export function createPasswordHasher(name: PasswordHasherName, concurrency = def
     slot(() =>
       name === 'argon2id'
         ? argon2Hash(password, ARGON2) // the library's default algorithm is argon2id
-        : bcryptHash(password, { cost: BCRYPT_COST }),
+        : bcryptHash(password, BCRYPT_COST),
     );
 
   const verify = async (storedHash: string, password: string): Promise<boolean> => {
