@@ -1,4 +1,5 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
+import { postgresPoolOf } from '../../db/database.ts';
 import type { Database, NewSession } from '../../db/schema.ts';
 
 export async function insertSession(db: Kysely<Database>, values: NewSession) {
@@ -53,6 +54,11 @@ export async function findSessionWithUser(db: Kysely<Database>, tokenHash: strin
   if (!compiled) {
     compiled = sessionWithUserQuery(db, '').compile();
     compiledLookups.set(db, compiled);
+  }
+  const pool = postgresPoolOf(db);
+  if (pool) {
+    const result = await pool.query<SessionWithUserRow>({ name: 'gatehouse_session_by_token_hash', text: compiled.sql, values: [tokenHash] });
+    return result.rows[0];
   }
   const result = await db.executeQuery<SessionWithUserRow>({ ...compiled, parameters: [tokenHash] });
   return result.rows[0];
