@@ -51,3 +51,12 @@ export function assertErrorShape(response: LightMyRequestResponse, expected: { s
   if (expected.code !== undefined) assert.equal(body.code, expected.code, where);
   return body as unknown as ErrorBody;
 }
+
+/** The same check on an already-parsed body, with the expected code. */
+export function assertErrorBody(body: Record<string, unknown>, code: string): void {
+  assert.equal(body.success, false);
+  assert.equal(body.code, code);
+  assert.equal(typeof body.message, 'string');
+  assert.ok((body.message as string).length > 0);
+  assert.deepEqual(Object.keys(body).filter((key) => !SPEC_ERROR_KEYS.has(key)), [], 'only success, code, message, fields');
+}

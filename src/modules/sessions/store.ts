@@ -117,19 +117,21 @@ export async function revokeSessionsExcept(db: Kysely<Database>, userId: string,
   return Number(result.numUpdatedRows);
 }
 
-/** Has this user signed in before at all, from this browser, this network, this place? */
+/**
+ * Has this user signed in before at all, from this browser, this network, this place? Each is an
+ * EXISTS that stops at the first matching session instead of reading every session of the user.
+ */
 export async function signInHistory(db: Kysely<Database>, userId: string, userAgent: string | null, ipMasked: string | null, location: string | null) {
+  const mine = db.selectFrom('sessions').select(sql<number>`1`.as('one')).where('user_id', '=', userId);
   const row = await db
-    .selectFrom('sessions')
-    .select([
-      sql<boolean>`count(*) > 0`.as('has_history'),
-      sql<boolean>`coalesce(bool_or(user_agent = ${userAgent}), false)`.as('known_device'),
-      sql<boolean>`coalesce(bool_or(ip_masked = ${ipMasked}), false)`.as('known_network'),
-      sql<boolean>`coalesce(bool_or(location = ${location}), false)`.as('known_location'),
+    .selectNoFrom((eb) => [
+      eb.exists(mine).as('has_history'),
+      eb.exists(mine.where('user_agent', '=', userAgent)).as('known_device'),
+      eb.exists(mine.where('ip_masked', '=', ipMasked)).as('known_network'),
+      eb.exists(mine.where('location', '=', location)).as('known_location'),
     ])
-    .where('user_id', '=', userId)
     .executeTakeFirstOrThrow();
-  return { hasHistory: row.has_history, knownDevice: row.known_device, knownNetwork: row.known_network, knownLocation: row.known_location };
+  return { hasHistory: Boolean(row.has_history), knownDevice: Boolean(row.known_device), knownNetwork: Boolean(row.known_network), knownLocation: Boolean(row.known_location) };
 }
 
 /** Deletes sessions that ended (expired or revoked) before the cutoff. */

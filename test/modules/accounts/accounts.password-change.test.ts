@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestApp, type TestApp } from '../../support/app.ts';
 import { bearerClient, Client, FIREFOX_LINUX, signedUpBrowser } from '../../support/client.ts';
 import { databaseKinds } from '../../support/databases.ts';
+import { assertErrorBody } from '../../support/error-shape.ts';
 
 const NEW_PASSWORD = 'lantern-orchid-glacier-93';
 
@@ -32,14 +33,6 @@ async function eventsOf(client: Client): Promise<EventView[]> {
 
 async function passwordRow(t: TestApp, userId: string) {
   return t.ctx.db.selectFrom('users').select(['password_hash', 'password_changed_at', 'updated_at']).where('id', '=', userId).executeTakeFirstOrThrow();
-}
-
-function assertErrorShape(body: Record<string, unknown>, code: string): void {
-  assert.equal(body.success, false);
-  assert.equal(body.code, code);
-  assert.equal(typeof body.message, 'string');
-  assert.ok((body.message as string).length > 0);
-  for (const key of Object.keys(body)) assert.ok(['success', 'code', 'message', 'fields'].includes(key), `unexpected key ${key} in an error body`);
 }
 
 for (const kind of databaseKinds) {
@@ -124,7 +117,7 @@ for (const kind of databaseKinds) {
       const response = await alice.client.put('/api/auth/change-password', { currentPassword: 'wrong-current-password-1', newPassword: NEW_PASSWORD });
       assert.equal(response.statusCode, 400, response.body);
       const body = response.json();
-      assertErrorShape(body, 'INVALID_CURRENT_PASSWORD');
+      assertErrorBody(body, 'INVALID_CURRENT_PASSWORD');
       assert.equal(typeof body.fields?.currentPassword, 'string', 'the field at fault is named');
 
       const after = await passwordRow(t, alice.user.id);
@@ -158,7 +151,7 @@ for (const kind of databaseKinds) {
         const response = await user.client.put('/api/auth/change-password', { currentPassword: user.password, newPassword });
         assert.equal(response.statusCode, 400, `${newPassword}: ${response.body}`);
         const body = response.json();
-        assertErrorShape(body, 'WEAK_PASSWORD');
+        assertErrorBody(body, 'WEAK_PASSWORD');
         assert.match(body.message, c.why, `${newPassword}: the refusal says why`);
         assert.equal(typeof body.fields?.newPassword, 'string', 'the field at fault is named');
         assert.equal((await passwordRow(t, user.user.id)).password_hash, before.password_hash, `${newPassword}: nothing changed`);
@@ -179,32 +172,32 @@ for (const kind of databaseKinds) {
       const alice = await signedUpBrowser(t.app);
       const response = await alice.client.put('/api/auth/change-password', { currentPassword: alice.password, newPassword: alice.password });
       assert.equal(response.statusCode, 400);
-      assertErrorShape(response.json(), 'PASSWORD_UNCHANGED');
+      assertErrorBody(response.json(), 'PASSWORD_UNCHANGED');
     });
 
     it('answers 400 in the SPEC error shape for a missing field or an unknown one', async () => {
       const alice = await signedUpBrowser(t.app);
       const missing = await alice.client.put('/api/auth/change-password', { currentPassword: alice.password });
       assert.equal(missing.statusCode, 400);
-      assertErrorShape(missing.json(), 'VALIDATION_FAILED');
+      assertErrorBody(missing.json(), 'VALIDATION_FAILED');
       assert.ok('newPassword' in missing.json().fields);
       const extra = await alice.client.put('/api/auth/change-password', { currentPassword: alice.password, newPassword: NEW_PASSWORD, confirm: NEW_PASSWORD });
       assert.equal(extra.statusCode, 400);
-      assertErrorShape(extra.json(), 'VALIDATION_FAILED');
+      assertErrorBody(extra.json(), 'VALIDATION_FAILED');
       assert.equal(await signInStatus(t, alice.email, alice.password), 200, 'nothing changed');
     });
 
     it('answers 401 without a session', async () => {
       const response = await new Client(t.app).put('/api/auth/change-password', { currentPassword: 'whatever-it-is-1', newPassword: NEW_PASSWORD });
       assert.equal(response.statusCode, 401);
-      assertErrorShape(response.json(), 'UNAUTHENTICATED');
+      assertErrorBody(response.json(), 'UNAUTHENTICATED');
     });
 
     it('refuses a cookie-authenticated change from another site (SPEC §1 CSRF, ASVS 3.5.1)', async () => {
       const alice = await signedUpBrowser(t.app);
       const response = await alice.client.put('/api/auth/change-password', { currentPassword: alice.password, newPassword: NEW_PASSWORD }, { origin: 'https://evil.example' });
       assert.equal(response.statusCode, 403);
-      assertErrorShape(response.json(), 'CSRF_REJECTED');
+      assertErrorBody(response.json(), 'CSRF_REJECTED');
       assert.equal(await signInStatus(t, alice.email, alice.password), 200, 'the password is unchanged');
     });
 
@@ -228,7 +221,7 @@ for (const kind of databaseKinds) {
       // The budget is the user's, not the session's: the 6th attempt comes from another session.
       const sixth = await secondSession.client.put('/api/auth/change-password', { currentPassword: alice.password, newPassword: NEW_PASSWORD }, { origin: '' });
       assert.equal(sixth.statusCode, 429, sixth.body);
-      assertErrorShape(sixth.json(), 'RATE_LIMITED');
+      assertErrorBody(sixth.json(), 'RATE_LIMITED');
       const retryAfter = Number(sixth.headers['retry-after']);
       assert.ok(Number.isInteger(retryAfter), `Retry-After is whole seconds (got ${sixth.headers['retry-after']})`);
       assert.ok(retryAfter >= 1 && retryAfter <= 3600, `Retry-After is within the hour (got ${retryAfter})`);

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestApp, type TestApp } from '../../support/app.ts';
 import { bearerClient, Client, FIREFOX_LINUX, signedUpBrowser, uniqueEmail } from '../../support/client.ts';
 import { databaseKinds } from '../../support/databases.ts';
+import { assertErrorBody } from '../../support/error-shape.ts';
 
 interface EventView {
   id: string;
@@ -46,14 +47,6 @@ async function walk(client: Client, limit: number): Promise<{ events: EventView[
   return { events, pages };
 }
 
-function assertErrorShape(body: Record<string, unknown>, code: string): void {
-  assert.equal(body.success, false);
-  assert.equal(body.code, code);
-  assert.equal(typeof body.message, 'string');
-  assert.ok((body.message as string).length > 0);
-  for (const key of Object.keys(body)) assert.ok(['success', 'code', 'message', 'fields'].includes(key), `unexpected key ${key} in an error body`);
-}
-
 for (const kind of databaseKinds) {
   describe(`events: your security log (${kind})`, () => {
     let t: TestApp;
@@ -65,7 +58,7 @@ for (const kind of databaseKinds) {
     it('answers 401 without a session', async () => {
       const response = await new Client(t.app).get('/api/auth/events');
       assert.equal(response.statusCode, 401);
-      assertErrorShape(response.json(), 'UNAUTHENTICATED');
+      assertErrorBody(response.json(), 'UNAUTHENTICATED');
     });
 
     it('records sign-in success and failure, sign-out and profile change, newest first (SPEC 4.9, ASVS 16.3.1)', async () => {
@@ -199,7 +192,7 @@ for (const kind of databaseKinds) {
       for (const query of cases) {
         const response = await alice.client.get(`/api/auth/events?${query}`);
         assert.equal(response.statusCode, 400, `${query}: ${response.body}`);
-        assertErrorShape(response.json(), 'VALIDATION_FAILED');
+        assertErrorBody(response.json(), 'VALIDATION_FAILED');
         assert.doesNotMatch(response.body, /\.ts:\d+|node_modules|\n\s+at /, 'no stack trace');
       }
     });
@@ -211,7 +204,7 @@ for (const kind of databaseKinds) {
       const response = await alice.client.get(`/api/auth/events?cursor=${cursor}`);
       assert.notEqual(response.statusCode, 500, response.body);
       assert.equal(response.statusCode, 400, response.body);
-      assertErrorShape(response.json(), 'VALIDATION_FAILED');
+      assertErrorBody(response.json(), 'VALIDATION_FAILED');
     });
 
     it('keeps email, raw IP, passwords and tokens out of the log, in the answer and in the table (SPEC §3)', async () => {

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestApp, type TestApp } from '../../support/app.ts';
 import { bearerClient, Client, FIREFOX_LINUX, signedUpBrowser, type ClientOptions } from '../../support/client.ts';
 import { databaseKinds } from '../../support/databases.ts';
+import { assertErrorBody } from '../../support/error-shape.ts';
 
 const HOUR = 3600;
 const DAY = 86400;
@@ -44,14 +45,6 @@ async function eventsOf(client: Client): Promise<EventView[]> {
   const response = await client.get('/api/auth/events?limit=100');
   assert.equal(response.statusCode, 200, response.body);
   return response.json().events as EventView[];
-}
-
-function assertErrorShape(body: Record<string, unknown>, code: string): void {
-  assert.equal(body.success, false);
-  assert.equal(body.code, code);
-  assert.equal(typeof body.message, 'string');
-  assert.ok((body.message as string).length > 0);
-  for (const key of Object.keys(body)) assert.ok(['success', 'code', 'message', 'fields'].includes(key), `unexpected key ${key} in an error body`);
 }
 
 for (const kind of databaseKinds) {
@@ -103,7 +96,7 @@ for (const kind of databaseKinds) {
         const unknown = await mallory.client.delete(`/api/auth/sessions/${randomUUID()}`);
         for (const response of [byCookie, byBearer, unknown]) {
           assert.equal(response.statusCode, 404, response.body);
-          assertErrorShape(response.json(), 'SESSION_NOT_FOUND');
+          assertErrorBody(response.json(), 'SESSION_NOT_FOUND');
         }
         assert.deepEqual(byCookie.json(), unknown.json(), 'someone else’s session looks exactly like no session');
 
@@ -119,7 +112,7 @@ for (const kind of databaseKinds) {
           const response = await alice.client.delete(`/api/auth/sessions/${encodeURIComponent(bad)}`);
           assert.equal(response.statusCode, 400, `${bad}: ${response.body}`);
           const body = response.json();
-          assertErrorShape(body, 'VALIDATION_FAILED');
+          assertErrorBody(body, 'VALIDATION_FAILED');
           assert.ok(body.fields && typeof body.fields.id === 'string', 'the offending field is named');
           assert.doesNotMatch(response.body, /\.ts:\d+|node_modules|\n\s+at /, 'no stack trace');
         }
@@ -134,7 +127,7 @@ for (const kind of databaseKinds) {
         assert.equal((await alice.client.delete(`/api/auth/sessions/${other.sessionId}`)).statusCode, 200);
         const again = await alice.client.delete(`/api/auth/sessions/${other.sessionId}`);
         assert.equal(again.statusCode, 404);
-        assertErrorShape(again.json(), 'SESSION_NOT_FOUND');
+        assertErrorBody(again.json(), 'SESSION_NOT_FOUND');
       });
 
       it('revoking your own current session signs you out and clears the cookie (ASVS 7.4.1)', async () => {
@@ -154,7 +147,7 @@ for (const kind of databaseKinds) {
         const noOrigin = await alice.client.delete(`/api/auth/sessions/${other.sessionId}`, { origin: '' });
         for (const response of [crossSite, noOrigin]) {
           assert.equal(response.statusCode, 403, response.body);
-          assertErrorShape(response.json(), 'CSRF_REJECTED');
+          assertErrorBody(response.json(), 'CSRF_REJECTED');
         }
         assert.equal(await status(other.client), 200, 'the targeted session still works');
       });
@@ -162,7 +155,7 @@ for (const kind of databaseKinds) {
       it('answers 401 without a session', async () => {
         const response = await new Client(t.app).delete(`/api/auth/sessions/${randomUUID()}`);
         assert.equal(response.statusCode, 401);
-        assertErrorShape(response.json(), 'UNAUTHENTICATED');
+        assertErrorBody(response.json(), 'UNAUTHENTICATED');
       });
 
       it('records session_revoked in the owner’s log with the revoked id (SPEC 4.9)', async () => {
@@ -247,7 +240,7 @@ for (const kind of databaseKinds) {
         const other = await browserSignIn(t, alice.email, alice.password);
         const response = await alice.client.post('/api/auth/sessions/revoke-others', undefined, { origin: 'https://evil.example' });
         assert.equal(response.statusCode, 403);
-        assertErrorShape(response.json(), 'CSRF_REJECTED');
+        assertErrorBody(response.json(), 'CSRF_REJECTED');
         assert.equal(await status(other.client), 200);
       });
     });
