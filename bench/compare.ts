@@ -22,8 +22,9 @@ interface Row {
 const rows: Row[] = [];
 const notes: string[] = [];
 
-function gatehouseEnv(databaseUrl: string, workers: number, port: number): Record<string, string> {
+function gatehouseEnv(databaseUrl: string, workers: number, port: number, sessionCache = true): Record<string, string> {
   return {
+    SESSION_CACHE: String(sessionCache),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: databaseUrl,
     GATEHOUSE_SECRET: SECRET,
@@ -76,6 +77,12 @@ await gatehouse.stop();
 const { stdout } = await run(process.execPath, ['bench/hash-rate.ts', String(seconds)]);
 const hashRate = (JSON.parse(stdout) as { verifiesPerSecond: number }).verifiesPerSecond;
 
+// The same check with the session cache off: one indexed query per request, as on a cache miss.
+gatehouse = await startServer('dist/main.js', 4105, gatehouseEnv(gatehouseDb, 1, 4105, false));
+const uncached = await measure(sessionRequest(gatehouse.origin));
+rows.push({ name: 'Gatehouse session check, cache off (1 worker)', result: uncached });
+await gatehouse.stop();
+
 // 2. Gatehouse, two workers.
 gatehouse = await startServer('dist/main.js', 4102, gatehouseEnv(gatehouseDb, 2, 4102));
 const twoWorkers = await measure(sessionRequest(gatehouse.origin));
@@ -111,6 +118,7 @@ console.log('|---|---:|---|');
 console.log(`| Gatehouse / Better Auth, session requests/s | ${ratio(gatehouseSession.rps, peerSession.rps)} | ≥ 5× |`);
 console.log(`| Gatehouse / Better Auth, session p99 | ${ratio(gatehouseSession.p99, peerSession.p99)} | ≤ 0.25× |`);
 console.log(`| Gatehouse / ceiling, session requests/s (1 worker) | ${ratio(gatehouseSession.rps, ceilingResult.rps)} | ≥ 0.80× |`);
+console.log(`| Gatehouse with the cache off / ceiling, session requests/s | ${ratio(uncached.rps, ceilingResult.rps)} | — |`);
 console.log(`| Gatehouse sign-in/s / raw ${process.env.PASSWORD_HASHER || 'argon2id'} verifications/s (${fmt(hashRate, 1)}/s) | ${ratio(gatehouseSignIn.rps, hashRate)} | ≥ 0.90× |`);
 console.log(`| Session p99 during sign-in storm / quiet | ${ratio(during.p99, quiet.p99)} | ≤ 2× |`);
 console.log(`| 2 workers / 1 worker, session requests/s | ${ratio(twoWorkers.rps, gatehouseSession.rps)} | — |`);

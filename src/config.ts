@@ -45,6 +45,8 @@ export interface Config {
   rememberedSessionIdleTimeoutSeconds: number;
   rememberedSessionAbsoluteLifetimeSeconds: number;
   rateLimitEnabled: boolean;
+  /** Keep recently checked sessions in memory (PostgreSQL only; see sessions/cache.ts). */
+  sessionCache: boolean;
   rateLimitPrefix: string;
   rateLimits: RateLimitSettings;
   trustProxy: boolean;
@@ -212,6 +214,7 @@ export function loadConfig(env: Env = process.env): Config {
     rememberedSessionIdleTimeoutSeconds: duration(env, 'REMEMBERED_SESSION_IDLE_TIMEOUT', 7 * 86400),
     rememberedSessionAbsoluteLifetimeSeconds: duration(env, 'REMEMBERED_SESSION_ABSOLUTE_LIFETIME', 30 * 86400),
     rateLimitEnabled: boolean(env, 'RATE_LIMIT_ENABLED', true),
+    sessionCache: boolean(env, 'SESSION_CACHE', true),
     rateLimitPrefix: env.RATE_LIMIT_PREFIX || 'gatehouse',
     rateLimits: defaultRateLimits,
     trustProxy: boolean(env, 'TRUST_PROXY', false),

@@ -9,6 +9,8 @@ import type { Database } from './db/schema.ts';
 import type { MailTransport } from './notify/mail.ts';
 import type { SmsSender } from './notify/sms.ts';
 import type { Limiters } from './rate-limit/limiters.ts';
+import type { SessionCache } from './modules/sessions/cache.ts';
+import type { SessionWithUser } from './modules/sessions/store.ts';
 
 export interface AppContext {
   config: Config;
@@ -20,6 +22,8 @@ export interface AppContext {
   limiters: Limiters;
   sms: SmsSender;
   mail: MailTransport;
+  /** PostgreSQL with SESSION_CACHE on: recently checked sessions, invalidated by NOTIFY. */
+  sessionCache: SessionCache<SessionWithUser> | null;
 }
 
 /** What a route hands a service about the caller's connection. */

@@ -12,6 +12,8 @@ export interface DatabaseHandle {
   kind: 'pglite' | 'postgres';
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** PostgreSQL only: a connection of its own, outside the pool, with the same settings (for LISTEN). */
+  connectDedicated?(applicationName: string): Promise<pg.Client>;
 }
 
 export interface DatabaseOptions {
@@ -36,18 +38,24 @@ export function postgresPoolOf(db: Kysely<Database>): pg.Pool | undefined {
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   let db: Kysely<Database>;
   let kind: DatabaseHandle['kind'];
+  let connectDedicated: DatabaseHandle['connectDedicated'];
   if (options.databaseUrl) {
-    const pool = new pg.Pool({
+    const connection = {
       connectionString: options.databaseUrl,
-      max: options.poolSize ?? 10,
       connectionTimeoutMillis: 5000,
       ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
-    });
+    };
+    const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10 });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     pool.on('error', () => {});
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     pools.set(db, pool);
     kind = 'postgres';
+    connectDedicated = async (applicationName) => {
+      const client = new pg.Client({ ...connection, application_name: applicationName });
+      await client.connect();
+      return client;
+    };
   } else {
     if (options.pgliteDir) mkdirSync(path.dirname(options.pgliteDir), { recursive: true });
     const client = options.pgliteDir ? new PGlite(options.pgliteDir) : new PGlite();
@@ -62,5 +70,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       await sql`select 1`.execute(db);
     },
     close: () => db.destroy(),
+    ...(connectDedicated ? { connectDedicated } : {}),
   };
 }

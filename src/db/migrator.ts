@@ -4,12 +4,14 @@ import { Migrator, NO_MIGRATIONS, sql, type Kysely, type Migration, type Migrati
 import * as m0001 from './migrations/0001_accounts_sessions_events.ts';
 import * as m0002 from './migrations/0002_two_factor.ts';
 import * as m0003 from './migrations/0003_email.ts';
+import * as m0004 from './migrations/0004_session_cache_invalidation.ts';
 import type { Database } from './schema.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_accounts_sessions_events': m0001,
   '0002_two_factor': m0002,
   '0003_email': m0003,
+  '0004_session_cache_invalidation': m0004,
 };
 
 // Kysely looks for its bookkeeping tables in every schema unless told which one; naming the

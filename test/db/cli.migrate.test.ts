@@ -40,9 +40,9 @@ describe('gatehouse migrate (postgres)', () => {
     assert.match(await gatehouse(env, 'migrate', 'up'), /applied 0001_accounts_sessions_events/);
     assert.match(await gatehouse(env, 'migrate', 'status'), /applied \d{4}-\d\d-\d\dT.*0001_accounts_sessions_events/);
     assert.match(await gatehouse(env, 'migrate', 'up'), /already up to date/);
-    assert.match(await gatehouse(env, 'migrate', 'down'), /reverted 0003_email/);
-    assert.match(await gatehouse(env, 'migrate', 'status'), /pending\s+0003_email/);
-    assert.match(await gatehouse(env, 'migrate', 'up'), /applied 0003_email/);
+    assert.match(await gatehouse(env, 'migrate', 'down'), /reverted 0004_session_cache_invalidation/);
+    assert.match(await gatehouse(env, 'migrate', 'status'), /pending\s+0004_session_cache_invalidation/);
+    assert.match(await gatehouse(env, 'migrate', 'up'), /applied 0004_session_cache_invalidation/);
     assert.match(await gatehouse(env, 'migrate', 'down', '--all'), /reverted 0001/);
   });
 

@@ -128,16 +128,31 @@ export async function startSession(ctx: AppContext, db: Kysely<Database>, input:
 }
 
 /**
- * The session check behind every authenticated request: one indexed query, no write unless the
- * last write is a minute old. Revoked, expired, idle or disabled-user sessions are refused at once
- * (SPEC 4.7), because nothing is cached between requests.
+ * The session check behind every authenticated request: from this instance's session cache when it
+ * holds the row (PostgreSQL), otherwise one indexed query; no write unless the last write is a
+ * minute old. Revoked, expired, idle or disabled-user sessions are refused at once (SPEC 4.7): the
+ * cache is invalidated before any write is answered (cache.ts).
  */
 export async function authenticate(ctx: AppContext, token: string): Promise<Authenticated | null> {
   const tokenHash = hashToken(token);
+  const now = ctx.clock.now();
+  const cache = ctx.sessionCache;
+  const cached = cache?.get(tokenHash);
+  // Memory may only say yes: a cached row that no longer passes is read again before a refusal.
+  if (cached && isLive(cached, now)) return toAuthenticated(ctx, cached, now, tokenHash);
+  const ticket = cache?.ticket() ?? 0;
   const row = await store.findSessionWithUser(ctx.db, tokenHash);
   if (!row || !hashesEqual(row.token_hash, tokenHash)) return null; // SPEC 4.2
-  const now = ctx.clock.now();
-  const session = {
+  if (!isLive(row, now)) {
+    cache?.forget(tokenHash);
+    return null;
+  }
+  cache?.set(tokenHash, row.user_id, row, ticket);
+  return toAuthenticated(ctx, row, now, tokenHash);
+}
+
+function sessionColumnsOf(row: store.SessionWithUser): SessionColumns {
+  return {
     id: row.session_id,
     device: row.device,
     browser: row.browser,
@@ -151,10 +166,19 @@ export async function authenticate(ctx: AppContext, token: string): Promise<Auth
     verification: row.verification,
     idle_timeout_seconds: row.idle_timeout_seconds,
   };
-  if (row.revoked_at !== null || row.status !== 'active' || endsAt(session) <= now) return null;
+}
+
+/** Not revoked, not expired, not idle too long, and its user not disabled (SPEC 4.7). */
+function isLive(row: store.SessionWithUser, now: Date): boolean {
+  return row.revoked_at === null && row.status === 'active' && endsAt(sessionColumnsOf(row)) > now;
+}
+
+async function toAuthenticated(ctx: AppContext, row: store.SessionWithUser, now: Date, tokenHash: string): Promise<Authenticated> {
+  const session = sessionColumnsOf(row);
   if (now.getTime() - row.last_active_at.getTime() >= TOUCH_INTERVAL_MS) {
     // Report the new activity only if it was written (another request may have won the race).
     if (await store.touchSession(ctx.db, row.session_id, now, new Date(now.getTime() - TOUCH_INTERVAL_MS))) session.last_active_at = now;
+    ctx.sessionCache?.forget(tokenHash);
   }
   const user = toPublicUser({
     id: row.user_id,

@@ -102,6 +102,9 @@ for (const kind of databaseKinds) {
     it('refuses sign-in for a disabled user and ends the sessions it already had', async () => {
       const { client, email, password, user } = await signedUpBrowser(t.app);
       await t.ctx.db.updateTable('users').set({ status: 'disabled' }).where('id', '=', user.id).execute();
+      // Written outside any route, as an operator would: the trigger's notice reaches the session
+      // cache (PostgreSQL) within one notification round trip, which the barrier waits for.
+      await t.ctx.sessionCache?.barrier();
       assert.equal((await client.get('/api/auth/session')).statusCode, 401, 'existing session stops working (ASVS 7.4.2)');
       const login = await new Client(t.app).post('/api/auth/login', { email, password });
       assert.equal(login.statusCode, 403);

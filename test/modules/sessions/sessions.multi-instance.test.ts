@@ -1,8 +1,10 @@
 // SPEC 4.7: revocation is effective on the very next request on every instance. Two Gatehouse
-// instances share one PostgreSQL database and one Redis (as in production); a session revoked
-// through one is refused by the other at once, because no instance caches a session.
+// instances share one PostgreSQL database and one Redis (as in production), and each keeps the
+// sessions it has checked in its session cache; a session revoked through one is refused by the
+// other at once, because a write answers only after every instance has dropped what it changed.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { after, before, describe, it } from 'node:test';
 import { buildApp, type BuiltApp } from '../../../src/app.ts';
 import { loadConfig } from '../../../src/config.ts';
@@ -34,9 +36,10 @@ describe('two instances on one PostgreSQL (SPEC 4.7)', () => {
 
   it('a session revoked on one instance is refused by the other on its next request', async () => {
     const { client, email, password } = await signedUpBrowser(a.app);
+    assert.equal((await client.get('/api/auth/session')).statusCode, 200, 'instance A accepts (and caches) the session');
     const onB = new Client(b.app);
     onB.cookie = client.cookie;
-    assert.equal((await onB.get('/api/auth/session')).statusCode, 200, 'instance B accepts the session');
+    assert.equal((await onB.get('/api/auth/session')).statusCode, 200, 'instance B accepts (and caches) the session');
 
     const other = new Client(b.app);
     assert.equal((await other.post('/api/auth/login', { email, password })).statusCode, 200);
@@ -58,5 +61,52 @@ describe('two instances on one PostgreSQL (SPEC 4.7)', () => {
     const elsewhereOnA = new Client(a.app);
     elsewhereOnA.cookie = elsewhere.cookie;
     assert.equal((await elsewhereOnA.get('/api/auth/session')).statusCode, 401);
+  });
+
+  // Changes the row behind a cached session without firing the triggers, the one way a cache hit
+  // can be told from a database read from outside.
+  async function renameQuietly(userId: string, name: string): Promise<void> {
+    await database.handle.db.transaction().execute(async (trx) => {
+      await sql`set local session_replication_role = replica`.execute(trx);
+      await trx.updateTable('users').set({ display_name: name }).where('id', '=', userId).execute();
+    });
+  }
+
+  it('serves a checked session from memory, and reads the database again after any change', async () => {
+    const { client, user } = await signedUpBrowser(a.app, { displayName: 'Before' });
+    assert.equal((await client.get('/api/auth/session')).json().user.displayName, 'Before');
+    await renameQuietly(user.id, 'Quietly');
+    assert.equal((await client.get('/api/auth/session')).json().user.displayName, 'Before', 'a cache hit: the database was not read');
+    const renamed = await client.patch('/api/auth/profile', { displayName: 'After' });
+    assert.equal(renamed.statusCode, 200, renamed.body);
+    assert.equal((await client.get('/api/auth/session')).json().user.displayName, 'After', 'the change reached the cache');
+  });
+
+  it("an operator's SQL disabling a user ends its sessions on every instance", async () => {
+    const { client, user } = await signedUpBrowser(a.app);
+    const onB = new Client(b.app);
+    onB.cookie = client.cookie;
+    assert.equal((await client.get('/api/auth/session')).statusCode, 200);
+    assert.equal((await onB.get('/api/auth/session')).statusCode, 200);
+    // Through a third connection, as psql would: the trigger announces it at commit.
+    const operator = await openDatabase({ databaseUrl: postgresUrl, searchPath: database.schema!, poolSize: 1 });
+    await operator.db.updateTable('users').set({ status: 'disabled' }).where('id', '=', user.id).execute();
+    await operator.close();
+    await a.ctx.sessionCache!.barrier(); // waits until both instances have applied the notice
+    assert.equal((await client.get('/api/auth/session')).statusCode, 401, 'refused on A');
+    assert.equal((await onB.get('/api/auth/session')).statusCode, 401, 'refused on B');
+  });
+
+  it('an instance that loses its listening connection stops trusting its cache until it is back', async () => {
+    const { client, user } = await signedUpBrowser(b.app, { displayName: 'Listening' });
+    assert.equal((await client.get('/api/auth/session')).statusCode, 200);
+    await database.handle.db.transaction().execute(async (trx) => {
+      await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'gatehouse-session-cache' and pid <> pg_backend_pid()`.execute(trx);
+    });
+    await renameQuietly(user.id, 'Read again');
+    // Until the listeners reconnect, every check reads the database: no change can be missed.
+    assert.equal((await client.get('/api/auth/session')).json().user.displayName, 'Read again');
+    await renameQuietly(user.id, 'And again');
+    assert.equal((await client.get('/api/auth/session')).json().user.displayName, 'And again');
   });
 });
