@@ -10,6 +10,7 @@ import { childPids, connections, cookieFrom, fmt, freshDatabase, measure, PASSWO
 
 const run = promisify(execFile);
 const EMAIL = 'bench@example.com';
+const STORM_EMAIL = 'storm@example.com';
 const json = { 'content-type': 'application/json' };
 const SIGN_IN_CONNECTIONS = 16;
 const STORM_SESSION_CONNECTIONS = 10;
@@ -36,8 +37,8 @@ function gatehouseEnv(databaseUrl: string, workers: number, port: number, sessio
   };
 }
 
-async function gatehouseSignUp(origin: string): Promise<string> {
-  const response = await fetch(`${origin}/api/auth/register`, { method: 'POST', headers: { ...json, origin }, body: JSON.stringify({ email: EMAIL, password: PASSWORD }) });
+async function gatehouseSignUp(origin: string, email = EMAIL): Promise<string> {
+  const response = await fetch(`${origin}/api/auth/register`, { method: 'POST', headers: { ...json, origin }, body: JSON.stringify({ email, password: PASSWORD }) });
   if (response.status !== 201) throw new Error(`register: ${response.status} ${await response.text()}`);
   return cookieFrom(response, 'gatehouse_session');
 }
@@ -58,14 +59,17 @@ for (let i = 0; i < 2; i++) {
 }
 notes.push(`Gatehouse worker RSS after 3 session-check runs: ${rssAfter.join(' → ')} MB`);
 
-const loginRequest = (origin: string) => ({ url: `${origin}/api/auth/login`, method: 'POST' as const, headers: { ...json, origin }, body: JSON.stringify({ email: EMAIL, password: PASSWORD }) });
+const loginRequest = (origin: string, email = EMAIL) => ({ url: `${origin}/api/auth/login`, method: 'POST' as const, headers: { ...json, origin }, body: JSON.stringify({ email, password: PASSWORD }) });
 const gatehouseSignIn = await measure(loginRequest(gatehouse.origin), SIGN_IN_CONNECTIONS);
 rows.push({ name: 'Gatehouse sign-in (1 worker)', result: gatehouseSignIn });
 notes.push(`Gatehouse worker RSS after sign-in: ${rssMb(gatehouse.process.pid!)} MB`);
 
-// Session check quiet vs during a sign-in storm, at the same connection count.
+// Session check quiet vs during a sign-in storm, at the same connection count. The storm signs in
+// to another account, as a rush of other users would (each sign-in of the checked user would also
+// drop that user's cached sessions).
+await gatehouseSignUp(gatehouse.origin, STORM_EMAIL);
 const quiet = await measure(sessionRequest(gatehouse.origin), STORM_SESSION_CONNECTIONS);
-const storm = autocannon({ ...loginRequest(gatehouse.origin), connections: SIGN_IN_CONNECTIONS, duration: seconds + 4 });
+const storm = autocannon({ ...loginRequest(gatehouse.origin, STORM_EMAIL), connections: SIGN_IN_CONNECTIONS, duration: seconds + 4 });
 await new Promise((r) => setTimeout(r, 2000));
 const during = await measure(sessionRequest(gatehouse.origin), STORM_SESSION_CONNECTIONS, seconds - 2);
 await storm;

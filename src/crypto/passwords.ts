@@ -9,6 +9,7 @@ import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt';
 import { availableParallelism } from 'node:os';
 import type { PasswordHasherName } from '../config.ts';
+import { lowerThreadPoolPriority } from './thread-pool-priority.ts';
 
 const ARGON2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 const BCRYPT_COST = 12;
@@ -49,7 +50,16 @@ export function defaultHashConcurrency(): number {
 }
 
 export function createPasswordHasher(name: PasswordHasherName, concurrency = defaultHashConcurrency()): PasswordHasher {
-  const slot = limiter(concurrency);
+  const limited = limiter(concurrency);
+  // libuv starts its pool threads with the first task: renice them once the first hash is done.
+  let reniced = false;
+  const slot = async <T>(task: () => Promise<T>): Promise<T> => {
+    try {
+      return await limited(task);
+    } finally {
+      if (!reniced) reniced = lowerThreadPoolPriority() > 0 || process.platform !== 'linux';
+    }
+  };
   const hash = (password: string): Promise<string> =>
     slot(() =>
       name === 'argon2id'

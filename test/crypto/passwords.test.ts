@@ -1,8 +1,10 @@
 // SPEC 4.1 / ASVS 11.4.2 / OWASP Appendix C: argon2id m=19 MiB t=2 p=1 by default, bcrypt cost 12
 // by choice; both kinds verify either way; a hash with other settings is upgraded at sign-in.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { createPasswordHasher } from '../../src/crypto/passwords.ts';
+import { THREAD_POOL_NICENESS } from '../../src/crypto/thread-pool-priority.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { Client, STRONG_PASSWORD, uniqueEmail } from '../support/client.ts';
 import { databaseKinds } from '../support/databases.ts';
@@ -42,6 +44,17 @@ describe('password hashing', () => {
     assert.equal(argon2.needsRehash(weakArgon), true, 'other argon2 settings are upgraded too');
     const cost10 = '$2b$10$abcdefghijklmnopqrstuuQ6vV1h8Y5JXqjJ3k5xJ2QeP7m9YwK2e';
     assert.equal(bcrypt.needsRehash(cost10), true);
+  });
+
+  it('hashes on thread-pool threads that yield the CPU to the event loop (Linux)', async (t) => {
+    if (process.platform !== 'linux') return t.skip('thread priorities are read from /proc: Linux only');
+    await argon2.hash(STRONG_PASSWORD);
+    // Field 19 of /proc/<pid>/task/<tid>/stat is the thread's nice value; the comm may hold spaces.
+    const niceness = (tid: string) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const pool = readdirSync('/proc/self/task').filter((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'libuv-worker');
+    assert.ok(pool.length > 0, 'libuv thread-pool threads exist after a hash');
+    for (const tid of pool) assert.equal(niceness(tid), THREAD_POOL_NICENESS, `thread ${tid}`);
+    assert.equal(niceness(String(process.pid)), 0, 'the event loop keeps normal priority');
   });
 
   it('treats an unrecognised stored hash as a mismatch, not an error', async () => {
