@@ -169,11 +169,13 @@ export async function startSessionCache<Row>(options: SessionCacheOptions): Prom
   }
 
   async function connect(): Promise<void> {
+    let next: pg.Client | undefined;
     try {
       // Named, so an operator can tell it apart in pg_stat_activity.
-      const next = await options.connect('gatehouse-session-cache');
-      next.on('error', (error) => lose(error));
-      next.on('end', () => client === next && lose());
+      next = await options.connect('gatehouse-session-cache');
+      const listening = next;
+      next.on('error', (error) => client === listening && lose(error));
+      next.on('end', () => client === listening && lose());
       next.on('notification', (message) => message.channel === channel && onNotification(message.payload ?? ''));
       const { rows } = await next.query<{ channel: string }>(`select left('gatehouse_sessions.' || current_schema(), 63) as channel`);
       channel = rows[0]!.channel;
@@ -182,6 +184,7 @@ export async function startSessionCache<Row>(options: SessionCacheOptions): Prom
       client = next;
       await notify(`hb:${instanceId}`);
     } catch (error) {
+      if (next !== client) void next?.end().catch(() => undefined);
       lose(error);
     }
   }
