@@ -80,6 +80,11 @@ export function uniqueEmail(prefix = 'user'): string {
   return `${prefix}.${process.pid}.${counter}@example.com`;
 }
 
+/** The status a fresh browser gets signing in with these credentials. */
+export async function signInStatus(app: FastifyInstance, email: string, password: string): Promise<number> {
+  return (await new Client(app).post('/api/auth/login', { email, password })).statusCode;
+}
+
 /** Registers a new user through the API and returns a signed-in browser for them. */
 export async function signedUpBrowser(app: FastifyInstance, options: ClientOptions & { email?: string; password?: string; displayName?: string } = {}) {
   const client = new Client(app, options);

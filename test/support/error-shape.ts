@@ -60,3 +60,8 @@ export function assertErrorBody(body: Record<string, unknown>, code: string): vo
   assert.ok((body.message as string).length > 0);
   assert.deepEqual(Object.keys(body).filter((key) => !SPEC_ERROR_KEYS.has(key)), [], 'only success, code, message, fields');
 }
+
+/** A one-time link's token that is expired, used, superseded or tampered with: one answer for all. */
+export function assertInvalidToken(response: LightMyRequestResponse): void {
+  assertErrorShape(response, { status: 400, code: 'INVALID_TOKEN' });
+}

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestApp, type TestApp } from '../../support/app.ts';
-import { bearerClient, Client, FIREFOX_LINUX, signedUpBrowser } from '../../support/client.ts';
+import { bearerClient, Client, FIREFOX_LINUX, signedUpBrowser, signInStatus } from '../../support/client.ts';
 import { databaseKinds } from '../../support/databases.ts';
 import { assertErrorBody } from '../../support/error-shape.ts';
 
@@ -19,10 +19,6 @@ interface EventView {
 
 async function status(client: Client): Promise<number> {
   return (await client.get('/api/auth/session')).statusCode;
-}
-
-async function signInStatus(t: TestApp, email: string, password: string): Promise<number> {
-  return (await new Client(t.app).post('/api/auth/login', { email, password })).statusCode;
 }
 
 async function eventsOf(client: Client): Promise<EventView[]> {
@@ -57,8 +53,8 @@ for (const kind of databaseKinds) {
       assert.ok(body.message.length > 0);
       assert.deepEqual(Object.keys(body).sort(), ['message', 'success'], 'seed 003 §1: { success, message }');
 
-      assert.equal(await signInStatus(t, alice.email, alice.password), 401, 'the old password no longer signs in');
-      assert.equal(await signInStatus(t, alice.email, NEW_PASSWORD), 200, 'the new password signs in');
+      assert.equal(await signInStatus(t.app, alice.email, alice.password), 401, 'the old password no longer signs in');
+      assert.equal(await signInStatus(t.app, alice.email, NEW_PASSWORD), 200, 'the new password signs in');
 
       const after = await passwordRow(t, alice.user.id);
       assert.notEqual(after.password_hash, before.password_hash, 'a new hash is stored');
@@ -124,8 +120,8 @@ for (const kind of databaseKinds) {
       assert.equal(after.password_hash, before.password_hash, 'the password is unchanged');
       assert.equal(after.password_changed_at?.getTime(), before.password_changed_at?.getTime());
       assert.equal(await status(other.client), 200, 'no session was revoked');
-      assert.equal(await signInStatus(t, alice.email, alice.password), 200, 'the old password still works');
-      assert.equal(await signInStatus(t, alice.email, NEW_PASSWORD), 401);
+      assert.equal(await signInStatus(t.app, alice.email, alice.password), 200, 'the old password still works');
+      assert.equal(await signInStatus(t.app, alice.email, NEW_PASSWORD), 401);
 
       const events = await eventsOf(alice.client);
       const failed = events.find((e) => e.type === 'password_change_failed');
@@ -155,7 +151,7 @@ for (const kind of databaseKinds) {
         assert.match(body.message, c.why, `${newPassword}: the refusal says why`);
         assert.equal(typeof body.fields?.newPassword, 'string', 'the field at fault is named');
         assert.equal((await passwordRow(t, user.user.id)).password_hash, before.password_hash, `${newPassword}: nothing changed`);
-        assert.equal(await signInStatus(t, user.email, user.password), 200);
+        assert.equal(await signInStatus(t.app, user.email, user.password), 200);
       }
     });
 
@@ -165,7 +161,7 @@ for (const kind of databaseKinds) {
       assert.ok(passphrase.length >= 64);
       const response = await alice.client.put('/api/auth/change-password', { currentPassword: alice.password, newPassword: passphrase });
       assert.equal(response.statusCode, 200, response.body);
-      assert.equal(await signInStatus(t, alice.email, passphrase), 200);
+      assert.equal(await signInStatus(t.app, alice.email, passphrase), 200);
     });
 
     it('refuses the current password as the new one', async () => {
@@ -184,7 +180,7 @@ for (const kind of databaseKinds) {
       const extra = await alice.client.put('/api/auth/change-password', { currentPassword: alice.password, newPassword: NEW_PASSWORD, confirm: NEW_PASSWORD });
       assert.equal(extra.statusCode, 400);
       assertErrorBody(extra.json(), 'VALIDATION_FAILED');
-      assert.equal(await signInStatus(t, alice.email, alice.password), 200, 'nothing changed');
+      assert.equal(await signInStatus(t.app, alice.email, alice.password), 200, 'nothing changed');
     });
 
     it('answers 401 without a session', async () => {
@@ -198,7 +194,7 @@ for (const kind of databaseKinds) {
       const response = await alice.client.put('/api/auth/change-password', { currentPassword: alice.password, newPassword: NEW_PASSWORD }, { origin: 'https://evil.example' });
       assert.equal(response.statusCode, 403);
       assertErrorBody(response.json(), 'CSRF_REJECTED');
-      assert.equal(await signInStatus(t, alice.email, alice.password), 200, 'the password is unchanged');
+      assert.equal(await signInStatus(t.app, alice.email, alice.password), 200, 'the password is unchanged');
     });
 
     it('lets an API client change the password with its bearer token, ending the browser sessions', async () => {
@@ -226,7 +222,7 @@ for (const kind of databaseKinds) {
       assert.ok(Number.isInteger(retryAfter), `Retry-After is whole seconds (got ${sixth.headers['retry-after']})`);
       assert.ok(retryAfter >= 1 && retryAfter <= 3600, `Retry-After is within the hour (got ${retryAfter})`);
 
-      assert.equal(await signInStatus(t, alice.email, alice.password), 200, 'the 6th attempt changed nothing');
+      assert.equal(await signInStatus(t.app, alice.email, alice.password), 200, 'the 6th attempt changed nothing');
       assert.equal(await status(alice.client), 200, 'and revoked nothing');
       const seventh = await alice.client.put('/api/auth/change-password', { currentPassword: alice.password, newPassword: NEW_PASSWORD });
       assert.equal(seventh.statusCode, 429, 'still limited');
@@ -248,7 +244,7 @@ for (const kind of databaseKinds) {
       const sixth = await alice.client.put('/api/auth/change-password', { currentPassword: current, newPassword: `${NEW_PASSWORD}-round-6` });
       assert.equal(sixth.statusCode, 429);
       assert.ok(sixth.headers['retry-after']);
-      assert.equal(await signInStatus(t, alice.email, current), 200, 'the password from the 5th change is still the one');
+      assert.equal(await signInStatus(t.app, alice.email, current), 200, 'the password from the 5th change is still the one');
     });
   });
 }

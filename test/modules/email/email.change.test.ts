@@ -3,9 +3,9 @@
 // one, changes nothing until the link is followed, and never reveals that an address is taken.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, type TestApp } from '../../support/app.ts';
-import { Client, STRONG_PASSWORD, signedUpBrowser, uniqueEmail } from '../../support/client.ts';
+import { Client, signedUpBrowser, signInStatus, STRONG_PASSWORD, uniqueEmail } from '../../support/client.ts';
+import { assertInvalidToken } from '../../support/error-shape.ts';
 import { databaseKinds } from '../../support/databases.ts';
 import { linkIn, queuedCount, smtpEnv, startSmtpServer, tamper, waitForQueueDrained, type TestSmtpServer } from '../../support/smtp.ts';
 
@@ -13,15 +13,6 @@ const CONFIRM_SUBJECT = /Confirm your new email address/;
 const REQUESTED_SUBJECT = /A change of email address was requested/;
 const CHANGED_SUBJECT = /Your email address was changed/;
 const CONFIRM_PAGE = '/confirm-email-change';
-
-function assertInvalidToken(response: LightMyRequestResponse): void {
-  assert.equal(response.statusCode, 400, response.body);
-  assert.equal(response.json().code, 'INVALID_TOKEN');
-}
-
-async function signInStatus(t: TestApp, email: string, password: string): Promise<number> {
-  return (await new Client(t.app).post('/api/auth/login', { email, password })).statusCode;
-}
 
 for (const kind of databaseKinds) {
   describe(`change of email address over SMTP (${kind})`, () => {
@@ -84,8 +75,8 @@ for (const kind of databaseKinds) {
       assert.ok(notice.html.length > 0);
 
       assert.equal((await client.get('/api/auth/session')).json().user.email, email, 'unchanged until the link is followed');
-      assert.equal(await signInStatus(t, email, password), 200);
-      assert.equal(await signInStatus(t, newEmail, password), 401);
+      assert.equal(await signInStatus(t.app, email, password), 200);
+      assert.equal(await signInStatus(t.app, newEmail, password), 401);
     });
 
     it('following the link changes the address: the new one signs in, the old does not, verified, logged, and the old address is told (ASVS 6.3.7)', async () => {
@@ -105,8 +96,8 @@ for (const kind of databaseKinds) {
       assert.equal(confirmed.statusCode, 200, confirmed.body);
       assert.equal(confirmed.json().success, true);
 
-      assert.equal(await signInStatus(t, newEmail, password), 200, 'the new address signs in');
-      assert.equal(await signInStatus(t, email, password), 401, 'the old address no longer does');
+      assert.equal(await signInStatus(t.app, newEmail, password), 200, 'the new address signs in');
+      assert.equal(await signInStatus(t.app, email, password), 401, 'the old address no longer does');
       const user = (await client.get('/api/auth/session')).json().user;
       assert.equal(user.email, newEmail);
       assert.equal(user.emailVerified, true, 'following the link proved the new address');
@@ -140,7 +131,7 @@ for (const kind of databaseKinds) {
         'the owner of the taken address got nothing but their own sign-up mail',
       );
       assert.equal((await mover.client.get('/api/auth/session')).json().user.email, mover.email);
-      assert.equal(await signInStatus(t, owner.email, owner.password), 200, 'the owner keeps the address');
+      assert.equal(await signInStatus(t.app, owner.email, owner.password), 200, 'the owner keeps the address');
     });
 
     it('tampered and made-up tokens answer 400 INVALID_TOKEN and change nothing', async () => {
@@ -175,7 +166,7 @@ for (const kind of databaseKinds) {
       const { token } = linkIn(await smtp.nextMailTo(newEmail, CONFIRM_SUBJECT), CONFIRM_PAGE);
       t.clock.advance(24 * 3600 + 60);
       assertInvalidToken(await confirm(token));
-      assert.equal(await signInStatus(t, email, password), 200, 'the old address still signs in');
+      assert.equal(await signInStatus(t.app, email, password), 200, 'the old address still signs in');
     });
 
     it('if the new address was taken in the meantime, confirming answers 409 EMAIL_TAKEN and changes nothing', async () => {
@@ -188,7 +179,7 @@ for (const kind of databaseKinds) {
       assert.equal(response.statusCode, 409, response.body);
       assert.equal(response.json().code, 'EMAIL_TAKEN');
       assert.equal((await client.get('/api/auth/session')).json().user.email, email);
-      assert.equal(await signInStatus(t, email, password), 200);
+      assert.equal(await signInStatus(t.app, email, password), 200);
     });
 
     it('asking to change to the current address answers 400 EMAIL_UNCHANGED', async () => {

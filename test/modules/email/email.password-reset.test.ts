@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, type TestApp } from '../../support/app.ts';
 import { oathtoolTotp } from '../../support/authenticator.ts';
-import { bearerClient, Client, FIREFOX_LINUX, signedUpBrowser, uniqueEmail } from '../../support/client.ts';
+import { bearerClient, Client, FIREFOX_LINUX, signedUpBrowser, signInStatus, uniqueEmail } from '../../support/client.ts';
+import { assertInvalidToken } from '../../support/error-shape.ts';
 import { databaseKinds } from '../../support/databases.ts';
 import { linkIn, smtpEnv, startSmtpServer, tamper, waitForQueueDrained, type TestSmtpServer } from '../../support/smtp.ts';
 import { enrolTotp } from '../../support/two-factor.ts';
@@ -16,15 +17,6 @@ const RESET_SUBJECT = /Reset your password/;
 const RESET_PAGE = '/reset-password';
 const NEW_PASSWORD = 'lantern-orchid-glacier-93';
 const TRUSTED_COOKIE = 'gatehouse_trusted_device';
-
-function assertInvalidToken(response: LightMyRequestResponse): void {
-  assert.equal(response.statusCode, 400, response.body);
-  assert.equal(response.json().code, 'INVALID_TOKEN');
-}
-
-async function signInStatus(t: TestApp, email: string, password: string): Promise<number> {
-  return (await new Client(t.app).post('/api/auth/login', { email, password })).statusCode;
-}
 
 for (const kind of databaseKinds) {
   describe(`password reset over SMTP (${kind})`, () => {
@@ -94,8 +86,8 @@ for (const kind of databaseKinds) {
       const response = await reset(token);
       assert.equal(response.statusCode, 200, response.body);
       assert.equal(response.json().success, true);
-      assert.equal(await signInStatus(t, email, password), 401, 'old password refused');
-      assert.equal(await signInStatus(t, email, NEW_PASSWORD), 200, 'new password signs in');
+      assert.equal(await signInStatus(t.app, email, password), 401, 'old password refused');
+      assert.equal(await signInStatus(t.app, email, NEW_PASSWORD), 200, 'new password signs in');
     });
 
     it('resetting ends every session, cookie and bearer, on its next request (SPEC 4.7)', async () => {
@@ -179,9 +171,9 @@ for (const kind of databaseKinds) {
         assert.equal(response.json().code, 'WEAK_PASSWORD');
         assert.equal(typeof response.json().fields?.newPassword, 'string', 'the refusal says why');
       }
-      assert.equal(await signInStatus(t, email, password), 200, 'nothing changed yet');
+      assert.equal(await signInStatus(t.app, email, password), 200, 'nothing changed yet');
       assert.equal((await reset(token)).statusCode, 200, 'the link was not spent by the refused attempts');
-      assert.equal(await signInStatus(t, email, NEW_PASSWORD), 200);
+      assert.equal(await signInStatus(t.app, email, NEW_PASSWORD), 200);
     });
 
     it('the link lives 30 minutes: at 29 it works, after 31 it answers 400 INVALID_TOKEN (ASVS 6.4.1)', async () => {
@@ -193,7 +185,7 @@ for (const kind of databaseKinds) {
       assert.equal((await reset(earlyLink.token)).statusCode, 200);
       t.clock.advance(2 * 60);
       assertInvalidToken(await reset(lateLink.token));
-      assert.equal(await signInStatus(t, late.email, late.password), 200, 'the password did not change');
+      assert.equal(await signInStatus(t.app, late.email, late.password), 200, 'the password did not change');
     });
 
     it('a used link cannot be used again', async () => {
@@ -201,7 +193,7 @@ for (const kind of databaseKinds) {
       const { token } = await resetLink(email);
       assert.equal((await reset(token)).statusCode, 200);
       assertInvalidToken(await reset(token, 'a-different-strong-passphrase-17'));
-      assert.equal(await signInStatus(t, email, NEW_PASSWORD), 200, 'the second attempt changed nothing');
+      assert.equal(await signInStatus(t.app, email, NEW_PASSWORD), 200, 'the second attempt changed nothing');
     });
 
     it('a newer link supersedes the older one', async () => {
@@ -210,7 +202,7 @@ for (const kind of databaseKinds) {
       const second = await resetLink(email);
       assert.notEqual(first.token, second.token);
       assertInvalidToken(await reset(first.token));
-      assert.equal(await signInStatus(t, email, password), 200);
+      assert.equal(await signInStatus(t.app, email, password), 200);
       assert.equal((await reset(second.token)).statusCode, 200);
     });
 
@@ -219,7 +211,7 @@ for (const kind of databaseKinds) {
       const { token } = await resetLink(email);
       assertInvalidToken(await reset(tamper(token)));
       assertInvalidToken(await reset('z'.repeat(43)));
-      assert.equal(await signInStatus(t, email, password), 200);
+      assert.equal(await signInStatus(t.app, email, password), 200);
       assert.equal((await reset(token)).statusCode, 200, 'the real link still works');
     });
 
@@ -230,7 +222,7 @@ for (const kind of databaseKinds) {
       const change = await client.put('/api/auth/change-password', { currentPassword: password, newPassword: 'changed-by-owner-passphrase-55' });
       assert.equal(change.statusCode, 200, change.body);
       assertInvalidToken(await reset(token));
-      assert.equal(await signInStatus(t, email, 'changed-by-owner-passphrase-55'), 200, 'the changed password stays');
+      assert.equal(await signInStatus(t.app, email, 'changed-by-owner-passphrase-55'), 200, 'the changed password stays');
     });
 
     it('a user with two-factor on who resets still passes the second factor at the next sign-in (ASVS 6.4.3)', async () => {

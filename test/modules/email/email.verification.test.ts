@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestApp, type TestApp } from '../../support/app.ts';
 import { Client, STRONG_PASSWORD, signedUpBrowser, uniqueEmail } from '../../support/client.ts';
+import { assertInvalidToken } from '../../support/error-shape.ts';
 import { databaseKinds } from '../../support/databases.ts';
 import { linkIn, MAIL_FROM_ADDRESS, queuedCount, smtpEnv, startSmtpServer, tamper, waitForQueueDrained, type ReceivedMail, type TestSmtpServer } from '../../support/smtp.ts';
 
@@ -21,12 +22,6 @@ async function eventTypes(client: Client): Promise<string[]> {
 async function verifiedAt(t: TestApp, email: string): Promise<Date | null> {
   const row = await t.ctx.db.selectFrom('users').select('email_verified_at').where('email', '=', email).executeTakeFirstOrThrow();
   return row.email_verified_at;
-}
-
-function assertInvalidToken(response: { statusCode: number; json(): Record<string, unknown>; body: string }): void {
-  assert.equal(response.statusCode, 400, response.body);
-  assert.equal(response.json().code, 'INVALID_TOKEN');
-  assert.equal(response.json().success, false);
 }
 
 for (const kind of databaseKinds) {
