@@ -40,10 +40,12 @@ export class Client {
     if (body !== undefined) sent['content-type'] = 'application/json';
     Object.assign(sent, headers);
     for (const [name, value] of Object.entries(sent)) if (value === '') delete sent[name];
+    // light-my-request adds a user agent of its own unless told there is none.
+    const noUserAgent = sent['user-agent'] === undefined ? { 'user-agent': undefined } : {};
     const response = await this.app.inject({
       method,
       url,
-      headers: sent,
+      headers: { ...sent, ...noUserAgent },
       remoteAddress: this.ip,
       ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });

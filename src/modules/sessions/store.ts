@@ -126,9 +126,11 @@ export async function signInHistory(db: Kysely<Database>, userId: string, userAg
   const row = await db
     .selectNoFrom((eb) => [
       eb.exists(mine).as('has_history'),
-      eb.exists(mine.where('user_agent', '=', userAgent)).as('known_device'),
-      eb.exists(mine.where('ip_masked', '=', ipMasked)).as('known_network'),
-      eb.exists(mine.where('location', '=', location)).as('known_location'),
+      // A client that sends no user agent (an app, a script) is the same device as last time it
+      // sent none: `=` would call it new on every sign-in and mail a notice each time.
+      eb.exists(mine.where('user_agent', 'is not distinct from', userAgent)).as('known_device'),
+      eb.exists(mine.where('ip_masked', 'is not distinct from', ipMasked)).as('known_network'),
+      eb.exists(mine.where('location', 'is not distinct from', location)).as('known_location'),
     ])
     .executeTakeFirstOrThrow();
   return { hasHistory: Boolean(row.has_history), knownDevice: Boolean(row.known_device), knownNetwork: Boolean(row.known_network), knownLocation: Boolean(row.known_location) };

@@ -139,6 +139,17 @@ for (const kind of databaseKinds) {
       assert.deepEqual(newSignInMails(email), []);
     });
 
+    it('no notice when a client that sends no user agent (an app, a script) signs in again from the same network', async () => {
+      const { email, password } = await signedUpBrowser(t.app, { userAgent: '' });
+      const before = await queuedCount(t, 'new_sign_in');
+      for (let i = 0; i < 2; i++) {
+        assert.equal((await new Client(t.app, { userAgent: '' }).post('/api/auth/login', { email, password })).statusCode, 200);
+      }
+      assert.equal(await queuedCount(t, 'new_sign_in'), before, 'an absent user agent is the same device as last time');
+      assert.equal((await new Client(t.app, { userAgent: FIREFOX_LINUX }).post('/api/auth/login', { email, password })).statusCode, 200);
+      assert.equal(await queuedCount(t, 'new_sign_in'), before + 1, 'a browser after the app is a new device');
+    });
+
     it('notifyNewSignIn:false turns the new-sign-in notice off while the other notices still go; true turns it back on', async () => {
       const { client, email, password } = await signedUpBrowser(t.app, { userAgent: CHROME_MAC });
       assert.equal((await client.get('/api/auth/profile')).json().user.notifyNewSignIn, true, 'on by default');
