@@ -3,7 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../../src/config.ts';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { passwordProblem, type PolicyContext } from '../../../src/modules/accounts/password-policy.ts';
+import { stopStrengthHelper, strengthHelperPid } from '../../../src/modules/accounts/password-strength.ts';
 import { createTestApp, TEST_SECRET, type TestApp } from '../../support/app.ts';
 import { Client, uniqueEmail } from '../../support/client.ts';
 import { databaseKinds } from '../../support/databases.ts';
@@ -40,6 +43,24 @@ describe('password policy', () => {
     const long = 'quiet meadow lantern '.repeat(4); // 84 bytes
     assert.equal(await passwordProblem(long, context), null);
     assert.match(await passwordProblem(long, { ...context, hasher: 'bcrypt' }) ?? '', /bcrypt.*72 bytes/);
+  });
+
+  it('the estimator runs in a helper process that holds none of the server’s environment, and a helper that dies is replaced on the next check', async () => {
+    assert.equal(await passwordProblem('correct horse battery staple', context), null);
+    const first = strengthHelperPid();
+    assert.ok(first !== null && first !== process.pid, 'a process of its own');
+    if (process.platform === 'linux') {
+      const names = readFileSync(`/proc/${first}/environ`, 'utf8').split('\0').filter(Boolean).map((entry) => entry.split('=')[0]);
+      assert.deepEqual(names.filter((name) => !name?.startsWith('NODE_CHANNEL_')), [], 'only Node’s own IPC variables: no secret or database URL reaches it');
+    }
+
+    process.kill(first, 'SIGKILL');
+    while (strengthHelperPid() === first) await sleep(20);
+    assert.match(await passwordProblem('password1234', context) ?? '', /common/i, 'the next check still answers');
+    const second = strengthHelperPid();
+    assert.ok(second !== null && second !== first, 'a new helper');
+    stopStrengthHelper();
+    assert.equal(strengthHelperPid(), null);
   });
 
   it('PASSWORD_MIN_LENGTH is configurable but never below 8', async () => {

@@ -1,6 +1,5 @@
-// Runs zxcvbn-ts in a worker thread: its dictionaries take ~80 MB and an estimate can take tens
+// Runs zxcvbn-ts in a helper process: its dictionaries take ~60 MB and an estimate can take tens
 // of milliseconds, neither of which belongs in the process that answers session checks.
-import { parentPort } from 'node:worker_threads';
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as common from '@zxcvbn-ts/language-common';
 import * as english from '@zxcvbn-ts/language-en';
@@ -9,6 +8,10 @@ export interface StrengthRequest {
   id: number;
   password: string;
   userInputs: string[];
+}
+
+export interface HelperReady {
+  ready: true;
 }
 
 export interface StrengthAnswer {
@@ -26,7 +29,7 @@ const zxcvbn = new ZxcvbnFactory({
   translations: english.translations,
 });
 
-parentPort!.on('message', (request: StrengthRequest) => {
+process.on('message', (request: StrengthRequest) => {
   const result = zxcvbn.check(request.password, request.userInputs);
   const answer: StrengthAnswer = {
     id: request.id,
@@ -35,5 +38,9 @@ parentPort!.on('message', (request: StrengthRequest) => {
     suggestion: result.feedback.suggestions[0] ?? null,
     common: result.sequence.some((m) => m.pattern === 'dictionary' && m.dictionaryName === 'passwords' && m.token.length >= request.password.length - 2),
   };
-  parentPort!.postMessage(answer);
+  process.send!(answer);
 });
+// The server went away (or stopped us): nothing is left to answer.
+process.on('disconnect', () => process.exit(0));
+// A message sent before the listener above existed would be lost: the server waits for this.
+process.send!({ ready: true });
