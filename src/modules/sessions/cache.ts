@@ -94,8 +94,31 @@ export async function startSessionCache<Row>(options: SessionCacheOptions): Prom
     byUser.clear();
   }
 
-  function notify(payload: string): Promise<unknown> | undefined {
-    return client?.query('select pg_notify($1, $2)', [channel, payload]).catch(() => undefined);
+  // One statement at a time on the listening connection, carrying every payload queued meanwhile:
+  // under a storm of writes the barriers of many requests share one round trip (and pg's own
+  // queueing of concurrent queries on a client is deprecated).
+  let outbox: string[] = [];
+  let sending: Promise<void> | null = null;
+
+  async function drainOutbox(): Promise<void> {
+    try {
+      while (outbox.length > 0) {
+        const target = client;
+        const payloads = outbox;
+        outbox = [];
+        if (!target) return;
+        await target.query('select pg_notify($1, payload) from unnest($2::text[]) as payload', [channel, payloads]).catch(() => undefined);
+      }
+    } finally {
+      sending = null;
+    }
+  }
+
+  function notify(payload: string): Promise<void> {
+    if (!client) return Promise.resolve();
+    outbox.push(payload);
+    sending ??= drainOutbox();
+    return sending;
   }
 
   function settle(nonce: string): void {

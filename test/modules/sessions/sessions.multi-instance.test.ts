@@ -18,6 +18,11 @@ describe('two instances on one PostgreSQL (SPEC 4.7)', () => {
   let a: BuiltApp;
   let b: BuiltApp;
   let closeB: () => Promise<void>;
+  // pg warns (once) when a client is given a query while another runs: the listening connection
+  // batches its notifications instead.
+  const queueWarnings: string[] = [];
+  const onWarning = (warning: Error) => warning.message.includes('already executing a query') && queueWarnings.push(warning.message);
+  process.on('warning', onWarning);
   before(async () => {
     database = await createTestDatabase('postgres');
     const env = { GATEHOUSE_SECRET: TEST_SECRET, PUBLIC_URL: 'http://localhost:3000', REDIS_URL: redisUrl, RATE_LIMIT_PREFIX: `multi-${randomBytes(4).toString('hex')}`, LOG_LEVEL: 'warn' };
@@ -28,6 +33,7 @@ describe('two instances on one PostgreSQL (SPEC 4.7)', () => {
     closeB = () => poolForB.close();
   });
   after(async () => {
+    process.off('warning', onWarning);
     await a.app.close();
     await b.app.close();
     await closeB();
@@ -49,6 +55,19 @@ describe('two instances on one PostgreSQL (SPEC 4.7)', () => {
 
     assert.equal((await client.get('/api/auth/session')).statusCode, 401, 'A refuses it on the next request');
     assert.equal((await onB.get('/api/auth/session')).statusCode, 401, 'and so does B');
+  });
+
+  it('twenty sign-outs at once through one instance: each answers only after both instances dropped its session', async () => {
+    const users = await Promise.all(Array.from({ length: 20 }, (_, i) => signedUpBrowser(a.app, { ip: `10.20.0.${i + 1}` })));
+    const onB = users.map(({ client }) => Object.assign(new Client(b.app), { cookie: client.cookie }));
+    for (const client of onB) assert.equal((await client.get('/api/auth/session')).statusCode, 200, 'cached on B');
+    await Promise.all(
+      users.map(async ({ client }, i) => {
+        assert.equal((await client.post('/api/auth/logout')).statusCode, 200);
+        assert.equal((await onB[i]!.get('/api/auth/session')).statusCode, 401, `B refuses session ${i} as soon as A answered`);
+      }),
+    );
+    assert.deepEqual(queueWarnings, [], 'the listening connection never had two statements at once');
   });
 
   it('a password change on one instance ends the other sessions on both', async () => {
