@@ -52,7 +52,7 @@ async function portIsFree(port: number): Promise<boolean> {
 }
 
 /** The same V8 memory settings `npm start` uses, for Gatehouse's production build. */
-const GATEHOUSE_NODE_FLAGS = ['--max-semi-space-size=8', '--max-old-space-size=160'];
+const GATEHOUSE_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=160'];
 
 export async function startServer(script: string, port: number, env: Record<string, string>): Promise<Server> {
   if (!(await portIsFree(port))) throw new Error(`port ${port} is already in use: stop whatever listens there first`);

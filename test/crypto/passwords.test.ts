@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { createPasswordHasher } from '../../src/crypto/passwords.ts';
-import { THREAD_POOL_NICENESS } from '../../src/crypto/thread-pool-priority.ts';
+import { HASH_THREAD_NAME, HASH_THREAD_NICENESS } from '../../src/crypto/hash-thread.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { Client, STRONG_PASSWORD, uniqueEmail } from '../support/client.ts';
 import { databaseKinds } from '../support/databases.ts';
@@ -46,15 +46,26 @@ describe('password hashing', () => {
     assert.equal(bcrypt.needsRehash(cost10), true);
   });
 
-  it('hashes on thread-pool threads that yield the CPU to the event loop (Linux)', async (t) => {
+  it('hashes on dedicated threads that yield the CPU to the event loop (Linux)', async (t) => {
     if (process.platform !== 'linux') return t.skip('thread priorities are read from /proc: Linux only');
     await argon2.hash(STRONG_PASSWORD);
     // Field 19 of /proc/<pid>/task/<tid>/stat is the thread's nice value; the comm may hold spaces.
     const niceness = (tid: string) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
-    const pool = readdirSync('/proc/self/task').filter((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'libuv-worker');
-    assert.ok(pool.length > 0, 'libuv thread-pool threads exist after a hash');
-    for (const tid of pool) assert.equal(niceness(tid), THREAD_POOL_NICENESS, `thread ${tid}`);
+    const hashing = readdirSync('/proc/self/task').filter((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === HASH_THREAD_NAME);
+    assert.ok(hashing.length > 0, 'hashing threads exist after a hash');
+    for (const tid of hashing) assert.equal(niceness(tid), HASH_THREAD_NICENESS, `thread ${tid}`);
     assert.equal(niceness(String(process.pid)), 0, 'the event loop keeps normal priority');
+  });
+
+  it('runs at most HASH_CONCURRENCY hashes at once: four at once on a limit of two start two threads (Linux)', async (t) => {
+    if (process.platform !== 'linux') return t.skip('threads are counted in /proc: Linux only');
+    const hashingThreads = () => readdirSync('/proc/self/task').filter((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === HASH_THREAD_NAME).length;
+    const before = hashingThreads();
+    const two = createPasswordHasher('argon2id', 2);
+    const hashes = await Promise.all(Array.from({ length: 4 }, () => two.hash(STRONG_PASSWORD)));
+    assert.equal(hashingThreads() - before, 2);
+    assert.equal(new Set(hashes).size, 4, 'four salted hashes');
+    for (const hash of hashes) assert.equal(await two.verify(hash, STRONG_PASSWORD), true);
   });
 
   it('treats an unrecognised stored hash as a mismatch, not an error', async () => {
