@@ -6,9 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { setPriority } from 'node:os';
 import { hashSync as argon2Hash, verifySync as argon2Verify } from '@node-rs/argon2';
 import { hashSync as bcryptHash, verifySync as bcryptVerify } from '@node-rs/bcrypt';
-
-export const HASH_THREAD_NAME = 'gatehouse-hash';
-export const HASH_THREAD_NICENESS = 10;
+import { HASH_THREAD_NICENESS } from './hash-threads.ts';
 
 export type HashJob =
   | { id: number; op: 'argon2-hash'; password: string; options: { memoryCost: number; timeCost: number; parallelism: number } }

@@ -3,7 +3,11 @@
 // of sign-ins queues for the hasher instead of taking every core from the requests that do not
 // hash, and hashing never runs on the event loop.
 import { Worker } from 'node:worker_threads';
-import { HASH_THREAD_NAME, type HashJob, type HashOutcome } from './hash-thread.ts';
+import type { HashJob, HashOutcome } from './hash-thread.ts';
+
+/** The hashing threads' name, as the system shows it (ps -L, /proc/<pid>/task/<tid>/comm). */
+export const HASH_THREAD_NAME = 'gatehouse-hash';
+export const HASH_THREAD_NICENESS = 10;
 
 type JobInput = HashJob extends infer J ? (J extends HashJob ? Omit<J, 'id'> : never) : never;
 

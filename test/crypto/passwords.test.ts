@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { createPasswordHasher } from '../../src/crypto/passwords.ts';
-import { HASH_THREAD_NAME, HASH_THREAD_NICENESS } from '../../src/crypto/hash-thread.ts';
+import { HASH_THREAD_NAME, HASH_THREAD_NICENESS } from '../../src/crypto/hash-threads.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { Client, STRONG_PASSWORD, uniqueEmail } from '../support/client.ts';
 import { databaseKinds } from '../support/databases.ts';
