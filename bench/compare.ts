@@ -53,11 +53,11 @@ const sessionRequest = (origin: string) => ({ url: `${origin}/api/auth/session`,
 const gatehouseSession = await measure(sessionRequest(gatehouse.origin));
 rows.push({ name: 'Gatehouse session check (1 worker)', result: gatehouseSession });
 const rssAfter: number[] = [rssMb(gatehouse.process.pid!)];
-for (let i = 0; i < 2; i++) {
+for (let i = 0; i < 4; i++) {
   await measure(sessionRequest(gatehouse.origin));
   rssAfter.push(rssMb(gatehouse.process.pid!));
 }
-notes.push(`Gatehouse worker RSS after 3 session-check runs: ${rssAfter.join(' → ')} MB`);
+notes.push(`Gatehouse worker RSS after each of 5 session-check runs: ${rssAfter.join(' → ')} MB`);
 
 // The raw hash rate of the configured hasher, alone on the machine (the server idle), just before and
 // just after sign-in is measured: this VM's speed drifts within minutes, so the rate sign-in is
