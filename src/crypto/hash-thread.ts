@@ -8,10 +8,12 @@ import { hashSync as argon2Hash, verifySync as argon2Verify } from '@node-rs/arg
 import { hashSync as bcryptHash, verifySync as bcryptVerify } from '@node-rs/bcrypt';
 import { HASH_THREAD_NICENESS } from './hash-threads.ts';
 
-export type HashJob =
-  | { id: number; op: 'argon2-hash'; password: string; options: { memoryCost: number; timeCost: number; parallelism: number } }
-  | { id: number; op: 'bcrypt-hash'; password: string; cost: number }
-  | { id: number; op: 'argon2-verify' | 'bcrypt-verify'; password: string; storedHash: string };
+export type HashRequest =
+  | { op: 'argon2-hash'; password: string; options: { memoryCost: number; timeCost: number; parallelism: number } }
+  | { op: 'bcrypt-hash'; password: string; cost: number }
+  | { op: 'argon2-verify' | 'bcrypt-verify'; password: string; storedHash: string };
+
+export type HashJob = HashRequest & { id: number };
 
 export type HashOutcome = { id: number; value: string | boolean } | { id: number; error: string };
 

@@ -3,13 +3,11 @@
 // of sign-ins queues for the hasher instead of taking every core from the requests that do not
 // hash, and hashing never runs on the event loop.
 import { Worker } from 'node:worker_threads';
-import type { HashJob, HashOutcome } from './hash-thread.ts';
+import type { HashJob, HashOutcome, HashRequest } from './hash-thread.ts';
 
 /** The hashing threads' name, as the system shows it (ps -L, /proc/<pid>/task/<tid>/comm). */
 export const HASH_THREAD_NAME = 'gatehouse-hash';
 export const HASH_THREAD_NICENESS = 10;
-
-type JobInput = HashJob extends infer J ? (J extends HashJob ? Omit<J, 'id'> : never) : never;
 
 interface HashThread {
   worker: Worker;
@@ -17,7 +15,7 @@ interface HashThread {
 }
 
 export interface HashThreads {
-  run(job: JobInput): Promise<string | boolean>;
+  run(request: HashRequest): Promise<string | boolean>;
 }
 
 export function createHashThreads(count: number): HashThreads {
@@ -48,7 +46,7 @@ export function createHashThreads(count: number): HashThreads {
   }
 
   return {
-    run(input) {
+    run(request) {
       let slot = 0;
       for (let i = 1; i < threads.length; i++) {
         if ((threads[i]?.waiting.size ?? 0) < (threads[slot]?.waiting.size ?? 0)) slot = i;
@@ -58,7 +56,8 @@ export function createHashThreads(count: number): HashThreads {
       thread.worker.ref();
       return new Promise((resolve, reject) => {
         thread.waiting.set(id, { resolve, reject });
-        thread.worker.postMessage({ ...input, id });
+        const job: HashJob = { ...request, id };
+        thread.worker.postMessage(job);
       });
     },
   };
