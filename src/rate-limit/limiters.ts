@@ -41,6 +41,8 @@ export interface Limiters {
   signIn: SignInLimiter;
   registration: AttemptLimiter;
   passwordChange: AttemptLimiter;
+  /** Password checks of a signed-in user (reauthentication, email change, 2FA disable), by user id. */
+  passwordCheck: AttemptLimiter;
   secondFactor: SecondFactorLimiter;
   smsSend: AttemptLimiter;
   /** Every route that sends mail: per destination address and per client IP. */
@@ -69,6 +71,7 @@ export function createLimiters(options: LimiterOptions): Limiters {
       signIn: { check: open, recordFailure: open, recordSuccess: open },
       registration: { consume: open },
       passwordChange: { consume: open },
+      passwordCheck: { consume: open },
       secondFactor: { check: open, recordFailure: async () => false, recordSuccess: open },
       smsSend: { consume: open },
       mailToAddress: { consume: open },
@@ -148,6 +151,7 @@ export function createLimiters(options: LimiterOptions): Limiters {
     signIn,
     registration: attempts('register-ip', settings.registrationsPerIpPerHour, HOUR),
     passwordChange: attempts('password-change-user', settings.passwordChangesPerUserPerHour, HOUR),
+    passwordCheck: attempts('password-check-user', settings.passwordChangesPerUserPerHour * 2, HOUR),
     secondFactor,
     smsSend: attempts('sms-send-user', settings.smsPerUserPerHour, HOUR),
     mailToAddress: attempts('mail-address', settings.mailsPerAddressPerHour, HOUR),
