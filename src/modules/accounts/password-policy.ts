@@ -52,7 +52,7 @@ export async function passwordProblem(rawPassword: string, context: PolicyContex
 
   const contextWords = personalWords(context);
   const result = await estimateStrength(password, contextWords);
-  if (result.common) return 'This is a commonly used password; choose one that others would not.';
+  if (result.common) return 'This is one of the most common passwords, among the first an attacker tries; choose one that others would not.';
   // ASVS 6.2.11: a password made mostly of the user's own details is refused even when long.
   const contextChars = charactersCoveredBy(password.toLowerCase(), contextWords);
   if (contextChars * 2 >= password.length) return 'This password is mostly your email, your name or the product name; choose one that is not about you.';

@@ -23,6 +23,9 @@ export interface StrengthAnswer {
   common: boolean;
 }
 
+// zxcvbn-ts 4 names its list of leaked passwords this; the type check fails if a release renames it.
+const COMMON_PASSWORDS: keyof typeof common.dictionary = 'passwords-common';
+
 const zxcvbn = new ZxcvbnFactory({
   dictionary: { ...common.dictionary, ...english.dictionary },
   graphs: common.adjacencyGraphs,
@@ -36,7 +39,7 @@ process.on('message', (request: StrengthRequest) => {
     score: result.score,
     warning: result.feedback.warning ?? '',
     suggestion: result.feedback.suggestions[0] ?? null,
-    common: result.sequence.some((m) => m.pattern === 'dictionary' && m.dictionaryName === 'passwords' && m.token.length >= request.password.length - 2),
+    common: result.sequence.some((m) => m.pattern === 'dictionary' && m.dictionaryName === COMMON_PASSWORDS && m.token.length >= request.password.length - 2),
   };
   process.send!(answer);
 });

@@ -26,6 +26,13 @@ describe('password policy', () => {
     assert.equal(await passwordProblem('violet harbor quantum lantern '.repeat(3).trim(), context), null, '89 characters accepted');
   });
 
+  it('a password from the common-passwords list is refused in our own words, not zxcvbn’s (ASVS 6.2.4)', async () => {
+    // Both are whole entries of zxcvbn-ts's leaked-passwords list, long enough to pass the length rule.
+    for (const common of ['123456789012', '1qaz2wsx3edc']) {
+      assert.equal(await passwordProblem(common, context), 'This is one of the most common passwords, among the first an attacker tries; choose one that others would not.', common);
+    }
+  });
+
   it('refuses common passwords and says so (ASVS 6.2.4)', async () => {
     for (const common of ['password1234', '123456789012', 'qwertyuiopasdf', 'iloveyou12345']) {
       const problem = await passwordProblem(common, context);
@@ -76,6 +83,13 @@ for (const kind of databaseKinds) {
       t = await createTestApp(kind);
     });
     after(() => t.close());
+
+    it('registration with one of the most common passwords is refused and says so (ASVS 6.2.4)', async () => {
+      const response = await new Client(t.app).post('/api/auth/register', { email: uniqueEmail(), password: '1qaz2wsx3edc' });
+      assert.equal(response.statusCode, 400);
+      assert.equal(response.json().code, 'WEAK_PASSWORD');
+      assert.match(response.json().message, /^This is one of the most common passwords/);
+    });
 
     it('registration with a weak password answers 400 WEAK_PASSWORD naming the field and the reason', async () => {
       const response = await new Client(t.app).post('/api/auth/register', { email: uniqueEmail(), password: 'password1234' });
