@@ -87,14 +87,20 @@ for (const kind of databaseKinds) {
       assert.equal(bad.json().success, false);
     });
 
-    it('stores the TOTP secret encrypted and backup codes only as hashes (SPEC 4.3)', async () => {
+    it('stores the TOTP secret encrypted and backup codes only as keyed hashes (SPEC 4.3, ASVS 6.5.2)', async () => {
       const { client, user } = await signedUpBrowser(t.app);
       const { secret, backupCodes } = await enrolTotp(client, t.clock);
       const method = await t.ctx.db.selectFrom('two_factor_methods').selectAll().where('user_id', '=', user.id).executeTakeFirstOrThrow();
       assert.ok(method.secret_encrypted && !method.secret_encrypted.includes(secret));
       assert.match(method.secret_encrypted, /^gh1\.[0-9a-f]{8}\./, 'AES-256-GCM with a key id');
       const stored = await t.ctx.db.selectFrom('backup_codes').select('code_hash').where('user_id', '=', user.id).execute();
-      assert.equal(stored.length, 10);
+      assert.equal(backupCodes.length, 10);
+      assert.equal(stored.length, 10, 'one row per code: the table is not empty');
+      // Each row is the keyed hash of one code (HMAC under the secret-derived backup-code key,
+      // salted with the user id), computed here from the keyring rather than through the code
+      // under test: a code stored in any reversible form (base64, hex) fails this.
+      const expected = backupCodes.map((code) => t.ctx.keyring.mac('backup-code', `${user.id}:${code}`)).sort();
+      assert.deepEqual(stored.map((row) => row.code_hash).sort(), expected, 'stored values are the keyed hashes of the issued codes');
       const storedText = JSON.stringify(stored);
       for (const code of backupCodes) {
         assert.ok(!storedText.includes(code) && !storedText.includes(code.replace('-', '')));
