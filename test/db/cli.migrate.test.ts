@@ -2,15 +2,13 @@
 // and against the embedded database in a data dir.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { TEST_SECRET } from '../support/app.ts';
-import { postgresUrl } from '../support/databases.ts';
+import { createScratchDatabase } from '../support/databases.ts';
 
 const run = promisify(execFile);
 
@@ -20,20 +18,13 @@ async function gatehouse(env: Record<string, string>, ...args: string[]) {
 }
 
 describe('gatehouse migrate (postgres)', () => {
-  const name = `gatehouse_cli_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: postgresUrl });
+  let database: Awaited<ReturnType<typeof createScratchDatabase>>;
   let env: Record<string, string>;
   before(async () => {
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    const url = new URL(postgresUrl);
-    url.pathname = `/${name}`;
-    env = { DATABASE_URL: url.toString(), GATEHOUSE_SECRET: TEST_SECRET };
+    database = await createScratchDatabase('cli');
+    env = { DATABASE_URL: database.url, GATEHOUSE_SECRET: TEST_SECRET };
   });
-  after(async () => {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  });
+  after(() => database.dispose());
 
   it('reports pending, applies, reverts one, and applies again', async () => {
     assert.match(await gatehouse(env, 'migrate', 'status'), /pending\s+0001_accounts_sessions_events/);

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, type DatabaseHandle } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrator.ts';
+import { testDbPrefix } from './db-prefix.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -43,7 +44,7 @@ export async function createTestDatabase(kind: DatabaseKind, options: { migrate?
     if (options.migrate !== false) await migrateToLatest(handle.db);
     return { handle, schema: null, dispose: () => handle.close() };
   }
-  const schema = `test_${randomBytes(6).toString('hex')}`;
+  const schema = `${testDbPrefix}_${randomBytes(6).toString('hex')}`;
   await adminQuery(`create schema ${schema}`);
   const handle = await openDatabase({ databaseUrl: postgresUrl, searchPath: schema, poolSize: 4 });
   if (options.migrate !== false) await migrateToLatest(handle.db);
@@ -55,4 +56,13 @@ export async function createTestDatabase(kind: DatabaseKind, options: { migrate?
       await adminQuery(`drop schema ${schema} cascade`);
     },
   };
+}
+
+/** A whole, empty PostgreSQL database on the test server, for a process started by a test. */
+export async function createScratchDatabase(label: string): Promise<{ url: string; dispose(): Promise<void> }> {
+  const name = `${testDbPrefix}_${label}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`create database ${name}`);
+  const url = new URL(postgresUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), dispose: () => adminQuery(`drop database if exists ${name} with (force)`) };
 }
