@@ -18,6 +18,19 @@ function children(pid: number): number[] {
   }
 }
 
+/**
+ * True while the process exists and is not a zombie (an exited child nobody has reaped yet is no
+ * longer running). Read from /proc, so it works for processes that are not our children.
+ */
+function running(pid: number): boolean {
+  try {
+    // Field 3 of /proc/<pid>/stat is the state; the command name before it may hold spaces.
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 async function eventually(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -32,6 +45,8 @@ describe('GATEHOUSE_WORKERS=2 (postgres + redis)', () => {
   let primary: ChildProcess;
   let output = '';
   let origin = '';
+  /** Worker pids seen while the primary ran, so a failed test still stops what it started. */
+  let everyWorker: number[] = [];
 
   before(async () => {
     await admin.connect();
@@ -49,13 +64,15 @@ describe('GATEHOUSE_WORKERS=2 (postgres + redis)', () => {
   });
   after(async () => {
     if (primary.exitCode === null) primary.kill('SIGKILL');
+    for (const pid of everyWorker.filter(running)) process.kill(pid, 'SIGKILL');
     await admin.query(`drop database if exists ${name} with (force)`);
     await admin.end();
   });
 
-  it('serves from two workers on one port, replaces a dead worker, and stops on SIGTERM', async () => {
+  it('serves from two workers on one port, replaces a dead worker, and stops on SIGTERM, leaving no worker behind', async () => {
     const workers = children(primary.pid!);
     assert.equal(workers.length, 2, 'two worker processes');
+    for (const pid of workers) assert.ok(running(pid), `worker ${pid} runs`);
     assert.match(output, /primary started workers/);
 
     const headers = { 'content-type': 'application/json', origin: 'http://localhost:3000' };
@@ -70,10 +87,18 @@ describe('GATEHOUSE_WORKERS=2 (postgres + redis)', () => {
     await eventually(() => (output.match(/Server listening at/g) ?? []).length >= 3, 'the replacement listening');
     for (let i = 0; i < 10; i++) assert.equal((await fetch(`${origin}/api/auth/session`, { headers: { cookie } })).status, 200);
 
+    // Every worker the primary ever had, recorded while it is alive: once it has exited its
+    // /proc entry (and so its list of children) is gone, and only the pids can still be checked.
+    everyWorker = [...new Set([...workers, ...children(primary.pid!)])];
+    assert.equal(everyWorker.length, 3, 'the two first workers and the replacement');
     const exited = new Promise<number | null>((resolve) => primary.once('exit', resolve));
     primary.kill('SIGTERM');
-    assert.equal(await exited, 0);
-    for (const pid of children(primary.pid!)) assert.fail(`worker ${pid} still running`);
+    let waited: NodeJS.Timeout | undefined;
+    const code = await Promise.race([exited, new Promise<'still running'>((resolve) => (waited = setTimeout(() => resolve('still running'), 30_000)))]);
+    clearTimeout(waited);
+    assert.equal(code, 0, 'the primary exits by itself, with status 0, on SIGTERM');
+    // The primary answers for its workers: when it has exited, none of them is still running.
+    assert.deepEqual(everyWorker.filter(running), [], 'no worker outlives the primary');
   });
 
   it('refuses more than one worker without PostgreSQL, or without Redis while rate limiting is on', async () => {
