@@ -3,20 +3,27 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { normalizeAddress } from './http/client-address.ts';
 
 export type PasswordHasherName = 'argon2id' | 'bcrypt';
 
 export interface RateLimitSettings {
-  /** Failed sign-ins from one IP for one account before growing delays start. */
+  /** Failed sign-ins for one account from one address (or one known device) before growing delays start (security.md §6). */
   signInFailuresBeforeDelay: number;
-  /** Failed sign-ins for one account from all IPs in 24 h (NIST 800-63B: at most 100). */
+  /** Failed sign-ins for one account from unknown clients in 24 h (NIST 800-63B: at most 100). */
   signInFailuresPerAccountPerDay: number;
-  /** Failed sign-ins from one IP across all accounts in an hour. */
+  /** Failed sign-ins from one address (IPv6: one /64) across all accounts in an hour; known devices are not counted. */
   signInFailuresPerIpPerHour: number;
+  /** Failed sign-ins for one account from one of its known devices in 24 h. */
+  signInFailuresPerKnownDevicePerDay: number;
   registrationsPerIpPerHour: number;
   passwordChangesPerUserPerHour: number;
-  /** Wrong second-factor codes for one account, across challenges, before a 15-minute lockout. */
+  /** Wrong passwords of a signed-in user (re-authentication, password change, email change, 2FA disable) in 24 h. */
+  passwordCheckFailuresPerUserPerDay: number;
+  /** Wrong second-factor codes for one account, across challenges, before each lockout (security.md §6). */
   secondFactorFailuresBeforeLockout: number;
+  /** Wrong second-factor codes for one account in 24 hours, after which it waits out the 24 hours. */
+  secondFactorFailuresPerDay: number;
   smsPerUserPerHour: number;
   mailsPerAddressPerHour: number;
   mailsPerIpPerHour: number;
@@ -49,7 +56,8 @@ export interface Config {
   sessionCache: boolean;
   rateLimitPrefix: string;
   rateLimits: RateLimitSettings;
-  trustProxy: boolean;
+  /** Which proxies' X-Forwarded-For to believe: none, the nearest N hops, or these addresses/CIDRs (security.md §7). */
+  trustProxy: TrustProxy;
   bodyLimitBytes: number;
   migrateOnStart: boolean;
   /** Processes serving requests (node:cluster); more than one needs PostgreSQL and Redis. */
@@ -61,6 +69,8 @@ export interface Config {
   mailFrom: string;
   /** Sign-in waits for a verified email, and registration never reveals a taken address. */
   requireEmailVerification: boolean;
+  /** Every account must have a second factor: until it enrols one, a session can only do that. */
+  requireTwoFactor: boolean;
   mailPollIntervalMs: number;
   /** Set when SMS_PROVIDER=twilio; otherwise SMS go to the outbox in the data dir. */
   twilio: { accountSid: string; authToken: string; from: string; apiUrl: string } | undefined;
@@ -68,15 +78,20 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+export type TrustProxy = false | { hops: number } | { proxies: string[] };
+
 type Env = Record<string, string | undefined>;
 
 export const defaultRateLimits: RateLimitSettings = {
   signInFailuresBeforeDelay: 5,
   signInFailuresPerAccountPerDay: 100,
   signInFailuresPerIpPerHour: 100,
+  signInFailuresPerKnownDevicePerDay: 10,
   registrationsPerIpPerHour: 10,
   passwordChangesPerUserPerHour: 5,
+  passwordCheckFailuresPerUserPerDay: 10,
   secondFactorFailuresBeforeLockout: 10,
+  secondFactorFailuresPerDay: 30,
   smsPerUserPerHour: 5,
   mailsPerAddressPerHour: 5,
   mailsPerIpPerHour: 30,
@@ -132,6 +147,52 @@ function loadSecret(env: Env, dataDir: string, databaseUrl: string | undefined):
   const secret = randomBytes(48).toString('base64url');
   writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
   return { secret: Buffer.from(secret, 'utf8'), generated: true };
+}
+
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** A proxy address or CIDR in canonical text, or null when it is neither. */
+function proxyEntry(raw: string): string | null {
+  if (PROXY_RANGE_NAMES.has(raw)) return raw;
+  const [address = '', bits, ...rest] = raw.split('/');
+  const canonical = normalizeAddress(address);
+  if (canonical === null || rest.length > 0) return null;
+  if (bits === undefined) return canonical;
+  const max = canonical.includes(':') ? 128 : 32;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= max ? `${canonical}/${Number(bits)}` : null;
+}
+
+/**
+ * TRUST_PROXY: false (default); a hop count, `true` being one hop (the nearest proxy appends the
+ * address it saw, everything left of it was written by the client); or a comma list of proxy
+ * addresses and CIDRs (security.md §7).
+ */
+function trustProxy(env: Env): TrustProxy {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '' || /^(false|no|off|0)$/i.test(raw)) return false;
+  if (/^(true|yes|on)$/i.test(raw)) return { hops: 1 };
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 16) throw new ConfigError(`TRUST_PROXY as a hop count must be from 0 to 16 (got "${raw}")`);
+    return { hops };
+  }
+  const proxies = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const invalid = proxies.filter((entry) => proxyEntry(entry) === null);
+  if (invalid.length > 0) {
+    throw new ConfigError(`TRUST_PROXY must be false, a hop count, or a comma list of proxy addresses or CIDRs (not "${invalid.join('", "')}")`);
+  }
+  return { proxies: proxies.map((entry) => proxyEntry(entry)!) };
+}
+
+/**
+ * The default sender, no-reply@ the PUBLIC_URL host: an IP host is written as an address literal
+ * (RFC 5321 §4.1.3: no-reply@[127.0.0.1], no-reply@[IPv6:::1]), since a bare IP is no mail domain.
+ */
+function defaultMailFrom(productName: string, publicUrl: URL): string {
+  const host = publicUrl.hostname;
+  const domain = host.startsWith('[') ? `[IPv6:${host.slice(1, -1)}]` : normalizeAddress(host) !== null ? `[${host}]` : host;
+  // A quoted display name, so a product name with a comma or a bracket stays one mailbox.
+  return `"${productName.replace(/["\\]/g, '\\$&')}" <no-reply@${domain}>`;
 }
 
 function twilioSettings(env: Env): Config['twilio'] {
@@ -217,7 +278,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionCache: boolean(env, 'SESSION_CACHE', true),
     rateLimitPrefix: env.RATE_LIMIT_PREFIX || 'gatehouse',
     rateLimits: defaultRateLimits,
-    trustProxy: boolean(env, 'TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 16 * 1024, 1024, 10 * 1024 * 1024),
     migrateOnStart: boolean(env, 'MIGRATE_ON_START', true),
     workers: workerCount(env, databaseUrl),
@@ -225,8 +286,9 @@ export function loadConfig(env: Env = process.env): Config {
     productName: env.PRODUCT_NAME || 'Gatehouse',
     twilio: twilioSettings(env),
     smtpUrl: smtpUrl(env),
-    mailFrom: env.MAIL_FROM || `${env.PRODUCT_NAME || 'Gatehouse'} <no-reply@${publicUrl.hostname}>`,
+    mailFrom: env.MAIL_FROM || defaultMailFrom(env.PRODUCT_NAME || 'Gatehouse', publicUrl),
     requireEmailVerification: boolean(env, 'REQUIRE_EMAIL_VERIFICATION', false),
+    requireTwoFactor: boolean(env, 'REQUIRE_TWO_FACTOR', false),
     mailPollIntervalMs: integer(env, 'MAIL_POLL_INTERVAL_MS', 1000, 50, 600_000),
   };
 }

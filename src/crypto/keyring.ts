@@ -1,14 +1,18 @@
 // Sub-keys derived from GATEHOUSE_SECRET with HKDF (SPEC §1), one per purpose, so no key is used
 // for two jobs and the root key itself never touches data. Secrets at rest are sealed with
 // AES-256-GCM under a key that carries a key id; after a rotation (the old root secret moved to
-// GATEHOUSE_PREVIOUS_SECRETS) old ciphertexts still open and new ones use the new key.
+// GATEHOUSE_PREVIOUS_SECRETS) old ciphertexts still open and new ones use the new key. Keyed
+// hashes are always made with the current key; one that is stored and checked later (a backup
+// code) is looked up under every key, so a rotation never voids it (security.md §2).
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
-export type MacPurpose = 'ip-hash' | 'rate-limit-key' | 'backup-code' | 'one-time-code' | 'client-binding';
+export type MacPurpose = 'ip-hash' | 'rate-limit-key' | 'backup-code' | 'one-time-code' | 'client-binding' | 'known-device';
 
 export interface Keyring {
   /** Keyed hash for values we must compare but never store in clear. */
   mac(purpose: MacPurpose, value: string): string;
+  /** The keyed hash under the current key, then under each previous root secret's key. */
+  macUnderEveryKey(purpose: MacPurpose, value: string): string[];
   /** AES-256-GCM; `context` (e.g. the owning record) is bound as associated data. */
   seal(plaintext: string, context: string): string;
   /** Opens what seal() produced with the current or a previous key; throws if tampered. */
@@ -24,19 +28,22 @@ function derive(root: Buffer, info: string): Buffer {
 }
 
 export function createKeyring(rootSecret: Buffer, previousSecrets: Buffer[] = []): Keyring {
-  const macKeys = new Map<MacPurpose, Buffer>();
-  const macKey = (purpose: MacPurpose): Buffer => {
-    let key = macKeys.get(purpose);
-    if (!key) {
-      key = derive(rootSecret, `gatehouse:${purpose}:v1`);
-      macKeys.set(purpose, key);
+  const roots = [rootSecret, ...previousSecrets];
+  // Per purpose, one key per root secret, the current one first.
+  const macKeys = new Map<MacPurpose, Buffer[]>();
+  const macKeysFor = (purpose: MacPurpose): Buffer[] => {
+    let keys = macKeys.get(purpose);
+    if (!keys) {
+      keys = roots.map((root) => derive(root, `gatehouse:${purpose}:v1`));
+      macKeys.set(purpose, keys);
     }
-    return key;
+    return keys;
   };
+  const hmac = (key: Buffer, value: string): string => createHmac('sha256', key).update(value).digest('base64url');
 
   const encryptionKeys = new Map<string, Buffer>();
   let currentKeyId = '';
-  for (const root of [rootSecret, ...previousSecrets]) {
+  for (const root of roots) {
     const key = derive(root, 'gatehouse:encryption:v1');
     const id = createHash('sha256').update(key).digest('hex').slice(0, 8);
     if (!currentKeyId) currentKeyId = id;
@@ -46,7 +53,8 @@ export function createKeyring(rootSecret: Buffer, previousSecrets: Buffer[] = []
 
   return {
     currentKeyId,
-    mac: (purpose, value) => createHmac('sha256', macKey(purpose)).update(value).digest('base64url'),
+    mac: (purpose, value) => hmac(macKeysFor(purpose)[0]!, value),
+    macUnderEveryKey: (purpose, value) => macKeysFor(purpose).map((key) => hmac(key, value)),
     seal(plaintext, context) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', current, iv);

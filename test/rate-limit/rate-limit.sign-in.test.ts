@@ -70,9 +70,9 @@ for (const kind of databaseKinds) {
       await redis?.quit();
     });
 
-    /** The delay key of one account from one address, as limiters.ts names it in Redis. */
+    /** The delay window of one account from one address, as limiters.ts names it in Redis. */
     const delayKey = (email: string, ip: string): string =>
-      `${t.ctx.config.rateLimitPrefix}:rl:signin-delay-account-ip:${t.ctx.keyring.mac('rate-limit-key', `${email}|${ip}`)}`;
+      `${t.ctx.config.rateLimitPrefix}:rl:signin-account-address-window:${t.ctx.keyring.mac('rate-limit-key', JSON.stringify([email, 0, ip]))}`;
 
     /** Memory store only: its timers are mocked for this test, so the test can move time on. */
     function mockStoreTime(context: TestContext): void {

@@ -1,12 +1,15 @@
 // HTTP for accounts: validates and translates, the rules live in service.ts.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.ts';
+import { hashToken } from '../../crypto/tokens.ts';
+import { readKnownDeviceCookie, setKnownDeviceCookie } from '../../http/known-device-cookie.ts';
 import { requestInfo } from '../../http/request-info.ts';
 import { errorResponses, ErrorBody, IssuedSessionView, SessionView, SuccessMessage, Success, UserView } from '../../http/schemas.ts';
-import { clearSessionCookie, deliverSessionToken, readTrustedDeviceToken, setTrustedDeviceCookie } from '../../http/session-transport.ts';
-import { authOf, requireAuth } from '../sessions/require-auth.ts';
-import { endSession } from '../sessions/service.ts';
+import { clearSessionCookie, deliverSessionToken, presentedSessionTokens, readTrustedDeviceToken, setTrustedDeviceCookie, wantsBearerToken } from '../../http/session-transport.ts';
+import { authOf, mustEnrolSecondFactor, requireAuth } from '../sessions/require-auth.ts';
+import { endSession, type SessionView as StartedSessionView } from '../sessions/service.ts';
 import { PASSWORD_MAX_LENGTH } from './password-policy.ts';
 import * as accounts from './service.ts';
 import { completeSecondFactor, reauthenticate, requestSignInSms, signIn } from './sign-in.ts';
@@ -16,7 +19,13 @@ const Email = Type.String({ minLength: 3, maxLength: 254, description: 'Compared
 const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH * 4 });
 const DisplayName = Type.String({ maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]*$' });
 
-const SignedInBody = Type.Object({ success: Type.Literal(true), user: UserView, session: IssuedSessionView });
+const TwoFactorSetupRequired = Type.Optional(
+  Type.Literal(true, { description: 'REQUIRE_TWO_FACTOR is on and this account has no second factor: this session can only enrol one (other routes answer 403 TWO_FACTOR_REQUIRED)' }),
+);
+const SignedInBody = Type.Object({ success: Type.Literal(true), user: UserView, session: IssuedSessionView, twoFactorSetupRequired: TwoFactorSetupRequired });
+const RenewedToken = Type.Optional(
+  Type.String({ description: 'The session\'s new token, for a client that sent its token as a bearer (a browser gets a new cookie instead); the old token no longer works' }),
+);
 const SecondFactorMethod = Type.Union([Type.Literal('totp'), Type.Literal('sms'), Type.Literal('backup_code')]);
 const ChallengeBody = Type.Object({
   success: Type.Literal(true),
@@ -27,6 +36,11 @@ const ChallengeBody = Type.Object({
 const ChallengeId = Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]+$' });
 
 export function accountRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
+  /** A sign-in's request info, with the sessions it carried: signing in ends them (security.md §3). */
+  const signInInfo = (request: FastifyRequest) => ({ ...requestInfo(request), presentedSessionHashes: presentedSessionTokens(request, ctx.config).map(hashToken) });
+  /** A session signed in with the password alone while a second factor is required can only enrol one (security.md §4). */
+  const setupRequired = (session: StartedSessionView) => (ctx.config.requireTwoFactor && session.verification === 'password' ? { twoFactorSetupRequired: true as const } : {});
+
   return async (app) => {
     const auth = requireAuth(ctx);
 
@@ -42,12 +56,12 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
     }, async (request, reply) => {
-      const result = await accounts.register(ctx, request.body, requestInfo(request));
+      const result = await accounts.register(ctx, request.body, signInInfo(request));
       if (result.kind === 'verification_sent') {
         return reply.status(201).send({ success: true, verificationRequired: true, message: 'Check your inbox: we sent a link to confirm your email address.' });
       }
       const token = deliverSessionToken(request, reply, ctx.config, result.started, ctx.clock.now());
-      return reply.status(201).send({ success: true, user: result.user, session: { ...result.started.session, ...token } });
+      return reply.status(201).send({ success: true, user: result.user, session: { ...result.started.session, ...token }, ...setupRequired(result.started.session) });
     });
 
     app.post('/api/auth/login', {
@@ -58,12 +72,13 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         response: { 200: Type.Union([SignedInBody, ChallengeBody]), ...errorResponses },
       },
     }, async (request, reply) => {
-      const result = await signIn(ctx, request.body, requestInfo(request), readTrustedDeviceToken(request, ctx.config));
+      const result = await signIn(ctx, request.body, signInInfo(request), readTrustedDeviceToken(request, ctx.config), readKnownDeviceCookie(request, ctx.config));
+      if (!wantsBearerToken(request)) setKnownDeviceCookie(reply, ctx.config, result.deviceCookie, ctx.clock.now());
       if (result.kind === 'challenge') {
         return { success: true as const, twoFactorRequired: true as const, challengeId: result.challengeId, methods: result.methods };
       }
       const token = deliverSessionToken(request, reply, ctx.config, result.started, ctx.clock.now());
-      return { success: true as const, user: result.user, session: { ...result.started.session, ...token } };
+      return { success: true as const, user: result.user, session: { ...result.started.session, ...token }, ...setupRequired(result.started.session) };
     });
 
     app.post('/api/auth/login/2fa', {
@@ -91,7 +106,7 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         },
       },
     }, async (request, reply) => {
-      const result = await completeSecondFactor(ctx, request.body, requestInfo(request));
+      const result = await completeSecondFactor(ctx, request.body, signInInfo(request));
       const now = ctx.clock.now();
       const token = deliverSessionToken(request, reply, ctx.config, result.started, now);
       if (result.trustedDevice) setTrustedDeviceCookie(reply, ctx.config, result.trustedDevice.token, result.trustedDevice.expiresAt, now);
@@ -120,13 +135,14 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       preHandler: auth,
       schema: {
         tags: ['accounts'],
-        summary: 'Confirm it is you: this session may do sensitive actions for 10 minutes',
+        summary: 'Confirm it is you: this session may do sensitive actions for 10 minutes, under a new token',
         body: Type.Object({ password: Password, code: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })) }, { additionalProperties: false }),
-        response: { 200: SuccessMessage, ...errorResponses },
+        response: { 200: Type.Object({ success: Type.Literal(true), message: Type.String(), token: RenewedToken }), ...errorResponses },
       },
-    }, async (request) => {
-      await reauthenticate(ctx, authOf(request), request.body, requestInfo(request));
-      return { success: true as const, message: 'Confirmed. You can make security changes for the next 10 minutes.' };
+    }, async (request, reply) => {
+      const renewed = await reauthenticate(ctx, authOf(request), request.body, requestInfo(request));
+      const token = deliverSessionToken(request, reply, ctx.config, renewed, ctx.clock.now());
+      return { success: true as const, message: 'Confirmed. You can make security changes for the next 10 minutes.', ...token };
     });
 
     app.post('/api/auth/logout', {
@@ -143,11 +159,11 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       schema: {
         tags: ['accounts'],
         summary: 'The signed-in user and this session',
-        response: { 200: Type.Object({ success: Type.Literal(true), user: UserView, session: SessionView }), ...errorResponses },
+        response: { 200: Type.Object({ success: Type.Literal(true), user: UserView, session: SessionView, twoFactorSetupRequired: TwoFactorSetupRequired }), ...errorResponses },
       },
     }, async (request) => {
-      const { user, session } = authOf(request);
-      return { success: true as const, user, session };
+      const current = authOf(request);
+      return { success: true as const, user: current.user, session: current.session, ...((await mustEnrolSecondFactor(ctx, current)) ? { twoFactorSetupRequired: true as const } : {}) };
     });
 
     app.get('/api/auth/profile', {
@@ -172,14 +188,15 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       preHandler: auth,
       schema: {
         tags: ['accounts'],
-        summary: 'Change the password; every other session is signed out',
+        summary: 'Change the password; every other session is signed out, and this one goes on under a new token',
         body: Type.Object({ currentPassword: Password, newPassword: Password }, { additionalProperties: false }),
-        response: { 200: SuccessMessage, ...errorResponses },
+        response: { 200: Type.Object({ success: Type.Literal(true), message: Type.String(), token: RenewedToken }), ...errorResponses },
       },
-    }, async (request) => {
-      const { revokedSessions } = await accounts.changePassword(ctx, authOf(request), request.body, requestInfo(request));
+    }, async (request, reply) => {
+      const { revokedSessions, renewed } = await accounts.changePassword(ctx, authOf(request), request.body, requestInfo(request));
+      const token = deliverSessionToken(request, reply, ctx.config, renewed, ctx.clock.now());
       const others = revokedSessions === 1 ? '1 other session was' : `${revokedSessions} other sessions were`;
-      return { success: true as const, message: `Password changed. ${others} signed out.` };
+      return { success: true as const, message: `Password changed. ${others} signed out.`, ...token };
     });
   };
 }

@@ -3,7 +3,7 @@ import { AppError } from '../../errors.ts';
 import type { AppContext, RequestInfo } from '../../context.ts';
 import { recordSecurityEvent } from '../events/service.ts';
 import { describeClient } from '../sessions/client-context.ts';
-import { revokeSessionsInTransaction, startSession, type Authenticated, type StartedSession } from '../sessions/service.ts';
+import { endPresentedSessions, renewSessionToken, revokeSessionsInTransaction, startSession, type Authenticated, type RenewedSessionToken, type StartedSession } from '../sessions/service.ts';
 import { requireValidEmail } from './email-address.ts';
 import { normalizePassword, passwordProblem } from './password-policy.ts';
 import { forgetTrustedDevices } from '../two-factor/trusted-devices.ts';
@@ -63,6 +63,7 @@ export async function register(ctx: AppContext, input: { email: string; password
       return { kind: 'verification_sent' };
     }
     if (!user) throw new AppError('EMAIL_TAKEN', 409, 'An account with this email already exists. Sign in instead.', { fields: { email: 'is already registered' } });
+    await endPresentedSessions(ctx, trx, info);
     const started = await startSession(ctx, trx, { userId: user.id, client, verification: 'password', remember: false });
     await queueVerificationMail(ctx, trx, user);
     await recordSecurityEvent(ctx, trx, {
@@ -102,9 +103,20 @@ export async function updateProfile(ctx: AppContext, auth: Authenticated, input:
 }
 
 /** Seed 003 §1: verify the current password, apply the policy, rehash, end the other sessions. */
-export async function changePassword(ctx: AppContext, auth: Authenticated, input: { currentPassword: string; newPassword: string }, info: RequestInfo): Promise<{ revokedSessions: number }> {
+export async function changePassword(
+  ctx: AppContext,
+  auth: Authenticated,
+  input: { currentPassword: string; newPassword: string },
+  info: RequestInfo,
+): Promise<{ revokedSessions: number; renewed: RenewedSessionToken }> {
+  // security.md §6: both budgets are taken before the current password is checked; the shared
+  // password-check one is given back when it was right.
   try {
-    await ctx.limiters.passwordChange.consume(auth.user.id); // SPEC 4.5: 5 per hour per user
+    await ctx.limiters.passwordChange.consume(auth.user.id);
+    await ctx.limiters.passwordCheck.consume(auth.user.id).catch(async (error: unknown) => {
+      await ctx.limiters.passwordChange.refund(auth.user.id);
+      throw error;
+    });
   } catch (error) {
     await recordSecurityEvent(ctx, ctx.db, { type: 'password_change_rate_limited', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip });
     throw error;
@@ -116,6 +128,7 @@ export async function changePassword(ctx: AppContext, auth: Authenticated, input
     await recordSecurityEvent(ctx, ctx.db, { type: 'password_change_failed', userId: user.id, sessionId: auth.session.id, ip: info.ip, metadata: { reason: 'invalid_current_password' } });
     throw new AppError('INVALID_CURRENT_PASSWORD', 400, 'Your current password is not correct.', { fields: { currentPassword: 'is not correct' } });
   }
+  await ctx.limiters.passwordCheck.refund(user.id);
   const next = normalizePassword(input.newPassword);
   if (next === current) {
     throw new AppError('PASSWORD_UNCHANGED', 400, 'The new password must differ from the current one.', { fields: { newPassword: 'is the same as the current password' } });
@@ -129,10 +142,12 @@ export async function changePassword(ctx: AppContext, auth: Authenticated, input
     // SPEC 4.7: every other session ends; the one that made the change stays. Remembered
     // devices are forgotten, so the next sign-in elsewhere asks for the second factor again.
     const revokedSessions = await revokeSessionsInTransaction(ctx, trx, user.id, auth.session.id, 'password_changed');
+    // security.md §3: and it goes on under a new token.
+    const renewed = await renewSessionToken(ctx, trx, auth);
     await forgetTrustedDevices(ctx, trx, user.id);
     await notices.passwordChanged(ctx, trx, user);
     await recordSecurityEvent(ctx, trx, { type: 'password_changed', userId: user.id, sessionId: auth.session.id, ip: info.ip, metadata: { revokedSessions } });
-    return { revokedSessions };
+    return { revokedSessions, renewed };
   });
 }
 

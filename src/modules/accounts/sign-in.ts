@@ -7,22 +7,28 @@ import { generateToken, hashToken } from '../../crypto/tokens.ts';
 import type { AppContext, RequestInfo } from '../../context.ts';
 import type { Database, User, Verification } from '../../db/schema.ts';
 import { recordSecurityEvent } from '../events/service.ts';
-import { consumeToken, findLiveToken, issueToken, recordFailedAttempt } from '../one-time-tokens/service.ts';
+import { consumeToken, findLiveToken, issueToken, reserveAttempt } from '../one-time-tokens/service.ts';
 import { describeClient, hashIp, type ClientContext } from '../sessions/client-context.ts';
-import { markSessionAuthenticated, startSession, type Authenticated, type StartedSession } from '../sessions/service.ts';
+import { endPresentedSessions, markSessionAuthenticated, startSession, type Authenticated, type RenewedSessionToken, type StartedSession } from '../sessions/service.ts';
 import {
   backupCodesRunningLow,
   checkSecondFactor,
+  clearSecondFactorFailures,
+  confirmWithSecondFactor,
   hasSecondFactor,
   MAX_CODE_ATTEMPTS,
   recordSecondFactorFailure,
   sendSignInSms,
   signInMethods,
+  takeSecondFactorAttempt,
   type SecondFactorMethod,
 } from '../two-factor/service.ts';
 import { isTrustedDevice, trustDevice } from '../two-factor/trusted-devices.ts';
 import { notices } from '../../notify/notices.ts';
+import { addressBucket } from '../../http/client-address.ts';
+import type { SignInAttempt } from '../../rate-limit/limiters.ts';
 import { requireValidEmail } from './email-address.ts';
+import { issueKnownDeviceCookie, knownDeviceOf, type KnownDeviceCookie } from './known-device.ts';
 import { normalizePassword } from './password-policy.ts';
 import * as store from './store.ts';
 import { toPublicUser, type PublicUser } from './user-view.ts';
@@ -73,6 +79,7 @@ async function finishSignIn(
   const now = ctx.clock.now();
   if (options.upgradedHash) await store.updatePasswordHash(trx, user.id, options.upgradedHash, now, false);
   const updated = await store.recordLogin(trx, user.id, now);
+  await endPresentedSessions(ctx, trx, options.info);
   const started = await startSession(ctx, trx, { userId: user.id, client, verification: options.verification, remember: options.remember });
   if (started.unfamiliar && user.notify_new_sign_in) {
     await notices.newSignIn(ctx, trx, user.email, { device: client.device, location: client.location, at: now });
@@ -93,32 +100,37 @@ async function finishSignIn(
   return { user: toPublicUser(updated), started };
 }
 
+/** The password step's outcome, with the known-device cookie a right password earns (security.md §6). */
+export type PasswordStepResult = (SignedIn | ChallengeIssued) & { deviceCookie: KnownDeviceCookie };
+
 export async function signIn(
   ctx: AppContext,
   input: { email: string; password: string; rememberDevice?: boolean | undefined },
   info: RequestInfo,
   trustedDeviceToken: string | undefined,
-): Promise<SignedIn | ChallengeIssued> {
+  knownDeviceCookie: string | undefined,
+): Promise<PasswordStepResult> {
   const email = requireValidEmail(input.email);
+  const password = normalizePassword(input.password);
+  const user = await store.findUserByEmail(ctx.db, email);
+  const knownDevice = user ? knownDeviceOf(ctx.keyring, user.id, knownDeviceCookie, ctx.clock.now()) : null;
+  // security.md §6: the attempt is counted as a failure before the hash is checked, and only a
+  // right password clears it. An unknown account takes exactly the same steps (security.md §5).
+  let attempt: SignInAttempt;
   try {
-    await ctx.limiters.signIn.check(email, info.ip);
+    attempt = await ctx.limiters.signIn.admit(email, { address: addressBucket(info.ip), knownDevice });
   } catch (error) {
-    const user = await store.findUserByEmail(ctx.db, email);
-    await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_rate_limited', userId: user?.id ?? null, ip: info.ip });
+    if (error instanceof AppError && error.status === 429) await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_rate_limited', userId: user?.id ?? null, ip: info.ip });
     throw error;
   }
 
-  const password = normalizePassword(input.password);
-  const user = await store.findUserByEmail(ctx.db, email);
   if (!user?.password_hash) {
     // SPEC 4.6: spend the same hashing time for an unknown account.
     await ctx.hasher.verifyDummy(password);
-    await ctx.limiters.signIn.recordFailure(email, info.ip);
     await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user?.id ?? null, ip: info.ip, metadata: { reason: user ? 'no_password' : 'unknown_account' } });
     throw invalidCredentials(ctx);
   }
   if (!(await ctx.hasher.verify(user.password_hash, password))) {
-    await ctx.limiters.signIn.recordFailure(email, info.ip);
     await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user.id, ip: info.ip, metadata: { reason: 'invalid_password' } });
     throw invalidCredentials(ctx);
   }
@@ -130,7 +142,8 @@ export async function signIn(
     await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user.id, ip: info.ip, metadata: { reason: 'email_not_verified' } });
     throw invalidCredentials(ctx);
   }
-  await ctx.limiters.signIn.recordSuccess(email, info.ip);
+  await attempt.succeeded();
+  const deviceCookie = issueKnownDeviceCookie(ctx.keyring, user.id, knownDevice, ctx.clock.now());
 
   // SPEC 4.1: a hash made with other settings (or the other algorithm) is upgraded now.
   const upgradedHash = ctx.hasher.needsRehash(user.password_hash) ? await ctx.hasher.hash(password) : null;
@@ -139,13 +152,13 @@ export async function signIn(
   if (await hasSecondFactor(ctx, user.id)) {
     if (!trustedDeviceToken || !(await isTrustedDevice(ctx, user.id, trustedDeviceToken))) {
       if (upgradedHash) await store.updatePasswordHash(ctx.db, user.id, upgradedHash, ctx.clock.now(), false);
-      return issueChallenge(ctx, user, remember, info);
+      return { ...(await issueChallenge(ctx, user, remember, info)), deviceCookie };
     }
     verification = 'trusted_device';
   }
   const client = await describeClient(ctx.keyring, info.ip, info.userAgent);
   const signedIn = await ctx.db.transaction().execute((trx) => finishSignIn(ctx, trx, user, client, { verification, remember, info, upgradedHash }));
-  return { kind: 'signed_in', ...signedIn };
+  return { kind: 'signed_in', ...signedIn, deviceCookie };
 }
 
 /** SPEC 4.4: the password was right, but no session exists until the second factor succeeds. */
@@ -181,7 +194,11 @@ export async function completeSecondFactor(
   info: RequestInfo,
 ): Promise<SecondFactorSignedIn> {
   const { challenge, user } = await liveChallenge(ctx, input.challengeId, info);
-  await ctx.limiters.secondFactor.check(user.id);
+  // security.md §6: the challenge's attempt, then the account's, are taken before the code is
+  // checked, each in one statement, so no burst gets more codes checked than either allows.
+  const used = await reserveAttempt(ctx.db, challenge.id, MAX_CODE_ATTEMPTS, ctx.clock.now());
+  if (used === null) throw invalidChallenge();
+  const attempt = await takeSecondFactorAttempt(ctx, user.id);
   const allowed = await signInMethods(ctx, user.id);
   const client = await describeClient(ctx.keyring, info.ip, info.userAgent);
   // "Stay signed in" was chosen at the password step; rememberDevice here only skips the second
@@ -199,14 +216,13 @@ export async function completeSecondFactor(
   });
 
   if (!outcome) {
-    const attempts = await recordFailedAttempt(ctx.db, challenge.id);
-    await recordSecondFactorFailure(ctx, user.id, input.method ?? 'totp', info);
-    const left = MAX_CODE_ATTEMPTS - attempts;
+    await recordSecondFactorFailure(ctx, user.id, input.method ?? 'totp', attempt, info);
+    const left = MAX_CODE_ATTEMPTS - used;
     throw new AppError('INVALID_CODE', 401, left > 0 ? `That code is not valid. ${left} attempt${left === 1 ? '' : 's'} left.` : 'That code is not valid. Sign in again.', {
       fields: { code: 'is not valid' },
     });
   }
-  await ctx.limiters.secondFactor.recordSuccess(user.id);
+  await clearSecondFactorFailures(ctx, user.id);
   const remaining = outcome.factor.backupCodesRemaining;
   return {
     kind: 'signed_in',
@@ -224,27 +240,22 @@ export async function requestSignInSms(ctx: AppContext, challengeId: string, inf
 }
 
 /** SPEC 4.8: the password (and, with two-factor on, a code) makes this session fresh for 10 minutes. */
-export async function reauthenticate(ctx: AppContext, auth: Authenticated, input: { password: string; code?: string | undefined }, info: RequestInfo): Promise<void> {
-  await ctx.limiters.signIn.check(auth.user.email, info.ip);
+export async function reauthenticate(ctx: AppContext, auth: Authenticated, input: { password: string; code?: string | undefined }, info: RequestInfo): Promise<RenewedSessionToken> {
+  // security.md §6: the attempt is taken before the hash is checked and given back when it was right.
+  await ctx.limiters.passwordCheck.consume(auth.user.id);
   const user = await store.findUserById(ctx.db, auth.user.id);
   if (!user?.password_hash || !(await ctx.hasher.verify(user.password_hash, normalizePassword(input.password)))) {
-    await ctx.limiters.signIn.recordFailure(auth.user.email, info.ip);
     await recordSecurityEvent(ctx, ctx.db, { type: 'reauthentication_failed', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip, metadata: { reason: 'invalid_password' } });
     throw new AppError('INVALID_PASSWORD', 400, 'Your password is not correct.', { fields: { password: 'is not correct' } });
   }
+  await ctx.limiters.passwordCheck.refund(auth.user.id);
   let method: SecondFactorMethod | null = null;
   if (await hasSecondFactor(ctx, user.id)) {
     if (!input.code) throw new AppError('CODE_REQUIRED', 400, 'Enter a code from your authenticator app or a backup code.', { fields: { code: 'is required' } });
-    await ctx.limiters.secondFactor.check(user.id);
-    const code = input.code;
-    const factor = await ctx.db.transaction().execute((trx) => checkSecondFactor(ctx, trx, user, { code, allowed: ['totp', 'backup_code'] }, info));
-    if (!factor) {
-      await recordSecondFactorFailure(ctx, user.id, 'totp', info);
-      throw new AppError('INVALID_CODE', 400, 'That code is not valid.', { fields: { code: 'is not valid' } });
-    }
-    method = factor.method;
+    method = (await confirmWithSecondFactor(ctx, user, input.code, info)).method;
   }
-  await ctx.limiters.signIn.recordSuccess(auth.user.email, info.ip);
-  await markSessionAuthenticated(ctx, auth);
+  // security.md §3: fresh again, under a new token.
+  const renewed = await markSessionAuthenticated(ctx, auth);
   await recordSecurityEvent(ctx, ctx.db, { type: 'reauthenticated', userId: user.id, sessionId: auth.session.id, ip: info.ip, metadata: method ? { method } : {} });
+  return renewed;
 }
