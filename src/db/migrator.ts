@@ -5,6 +5,7 @@ import * as m0001 from './migrations/0001_accounts_sessions_events.ts';
 import * as m0002 from './migrations/0002_two_factor.ts';
 import * as m0003 from './migrations/0003_email.ts';
 import * as m0004 from './migrations/0004_session_cache_invalidation.ts';
+import * as m0005 from './migrations/0005_second_factor_attempts.ts';
 import type { Database } from './schema.ts';
 
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0002_two_factor': m0002,
   '0003_email': m0003,
   '0004_session_cache_invalidation': m0004,
+  '0005_second_factor_attempts': m0005,
 };
 
 // Kysely looks for its bookkeeping tables in every schema unless told which one; naming the

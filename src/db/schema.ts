@@ -103,6 +103,15 @@ export interface TrustedDevicesTable {
   revoked_at: Date | null;
 }
 
+export interface SecondFactorAttemptsTable {
+  user_id: string;
+  failures: number;
+  lockouts: number;
+  locked_until: Date | null;
+  day_started_at: Date;
+  day_failures: number;
+}
+
 export interface MailQueueTable {
   id: Generated<string>;
   payload_encrypted: string;
@@ -125,6 +134,7 @@ export interface Database {
   backup_codes: BackupCodesTable;
   trusted_devices: TrustedDevicesTable;
   mail_queue: MailQueueTable;
+  second_factor_attempts: SecondFactorAttemptsTable;
 }
 
 export type User = Selectable<UsersTable>;

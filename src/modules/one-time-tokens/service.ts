@@ -43,7 +43,7 @@ export async function findLatestLiveToken(db: Kysely<Database>, userId: string, 
   return token && row ? { ...token, tokenHash: row.token_hash } : null;
 }
 
-export const recordFailedAttempt = store.addAttempt;
+export const reserveAttempt = store.reserveAttempt;
 export const consumeToken = store.markUsed;
 export const purgeExpiredTokens = store.deleteEndedBefore;
 export const deleteToken = store.deleteById;

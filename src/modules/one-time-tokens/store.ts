@@ -24,15 +24,22 @@ export async function findLatestForUser(db: Kysely<Database>, userId: string, pu
     .executeTakeFirst();
 }
 
-/** Adds one failed attempt and returns the new count. */
-export async function addAttempt(db: Kysely<Database>, id: string): Promise<number> {
+/**
+ * Takes one attempt on a live token before its code is checked: one statement, so requests that
+ * arrive together cannot all read the same count (security.md §6). Returns the attempts now used,
+ * or null when the token is used, expired or has none left.
+ */
+export async function reserveAttempt(db: Kysely<Database>, id: string, maxAttempts: number, now: Date): Promise<number | null> {
   const row = await db
     .updateTable('one_time_tokens')
     .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
     .where('id', '=', id)
+    .where('attempts', '<', maxAttempts)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
     .returning('attempts')
     .executeTakeFirst();
-  return row?.attempts ?? Number.MAX_SAFE_INTEGER;
+  return row?.attempts ?? null;
 }
 
 /** Marks the token used if it still is unused; false means someone else used it first. */

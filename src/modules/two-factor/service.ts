@@ -8,13 +8,14 @@ import { AppError } from '../../errors.ts';
 import type { AppContext, RequestInfo } from '../../context.ts';
 import type { Database, TwoFactorType } from '../../db/schema.ts';
 import { recordSecurityEvent } from '../events/service.ts';
-import { consumeToken, deleteOtherTokens, deleteToken, findLatestLiveToken, issueToken, recordFailedAttempt } from '../one-time-tokens/service.ts';
+import { consumeToken, deleteOtherTokens, deleteToken, findLatestLiveToken, issueToken, reserveAttempt } from '../one-time-tokens/service.ts';
 import { requireFreshAuthentication, revokeSessionsInTransaction, type Authenticated } from '../sessions/service.ts';
 import { hashesEqual } from '../../crypto/tokens.ts';
 import { generateBackupCodes, hashBackupCode, normalizeBackupCode } from './backup-codes.ts';
 import * as store from './store.ts';
 import { generateTotpSecret, matchTotpStep, otpauthUrl } from './totp.ts';
 import { forgetTrustedDevices } from './trusted-devices.ts';
+import { clearSecondFactorFailures, takeSecondFactorAttempt, type SecondFactorAttempt } from './attempts.ts';
 import { notices } from '../../notify/notices.ts';
 
 export type SecondFactorMethod = TwoFactorType | 'backup_code';
@@ -119,10 +120,10 @@ export async function verifyTotpSetup(ctx: AppContext, auth: Authenticated, code
   const method = await store.findMethod(ctx.db, auth.user.id, 'totp');
   if (!method?.secret_encrypted) throw new AppError('NO_PENDING_SETUP', 400, 'Start setting up an authenticator app first.');
   if (method.verified_at) throw new AppError('TWO_FACTOR_ALREADY_ENABLED', 409, 'The authenticator app is already set up.');
-  await ctx.limiters.secondFactor.check(auth.user.id);
+  const attempt = await takeSecondFactorAttempt(ctx, auth.user.id); // security.md §6: before the check
   const step = matchTotpStep({ secretBase32: ctx.keyring.open(method.secret_encrypted, totpContext(auth.user.id)), code, timestamp: ctx.clock.now().getTime() });
   if (step === null) {
-    await recordSecondFactorFailure(ctx, auth.user.id, 'totp', info);
+    await recordSecondFactorFailure(ctx, auth.user.id, 'totp', attempt, info);
     throw invalidCode();
   }
   await ctx.db.transaction().execute(async (trx) => {
@@ -130,15 +131,18 @@ export async function verifyTotpSetup(ctx: AppContext, auth: Authenticated, code
     if (!(await store.consumeTotpStep(trx, method.id, step))) throw invalidCode();
     await activate(ctx, trx, auth, method.id, 'totp', info);
   });
-  await ctx.limiters.secondFactor.recordSuccess(auth.user.id);
+  await clearSecondFactorFailures(ctx, auth.user.id);
 }
 
-/** Counts a wrong code towards the account lockout and writes the events. */
-export async function recordSecondFactorFailure(ctx: AppContext, userId: string, method: SecondFactorMethod, info: RequestInfo): Promise<void> {
-  const locked = await ctx.limiters.secondFactor.recordFailure(userId);
+/** Writes the events of a wrong code; its attempt was taken before the check (security.md §6). */
+export async function recordSecondFactorFailure(ctx: AppContext, userId: string, method: SecondFactorMethod, attempt: SecondFactorAttempt, info: RequestInfo): Promise<void> {
   await recordSecurityEvent(ctx, ctx.db, { type: 'two_factor_failed', userId, ip: info.ip, metadata: { method } });
-  if (locked) await recordSecurityEvent(ctx, ctx.db, { type: 'two_factor_locked', userId, ip: info.ip });
+  if (attempt.locks) {
+    await recordSecurityEvent(ctx, ctx.db, { type: 'two_factor_locked', userId, ip: info.ip, metadata: { until: attempt.locks.until.toISOString(), reason: attempt.locks.reason } });
+  }
 }
+
+export { clearSecondFactorFailures, takeSecondFactorAttempt };
 
 export interface SecondFactorResult {
   method: SecondFactorMethod;
@@ -189,13 +193,27 @@ export async function checkSecondFactor(
   if (!methods.some((m) => m.type === 'sms')) return null;
   const sent = await findLatestLiveToken(trx, userId, 'sms_sign_in_code', now, MAX_CODE_ATTEMPTS);
   if (!sent || sent.payload.challenge !== input.challengeTokenId) return null;
-  if (!hashesEqual(sent.tokenHash, smsCodeHash(ctx, userId, 'sms_sign_in_code', code))) {
-    // On the caller's transaction: the embedded database has one connection, and the caller
-    // commits (not rolls back) when the code is wrong, so the attempt is kept.
-    await recordFailedAttempt(trx, sent.id);
-    return null;
-  }
+  // Taken before the comparison, on the caller's transaction: the embedded database has one
+  // connection, and the caller commits (not rolls back) when the code is wrong, so it is kept.
+  if ((await reserveAttempt(trx, sent.id, MAX_CODE_ATTEMPTS, now)) === null) return null;
+  if (!hashesEqual(sent.tokenHash, smsCodeHash(ctx, userId, 'sms_sign_in_code', code))) return null;
   return (await consumeToken(trx, sent.id, now)) ? { method } : null;
+}
+
+/**
+ * A TOTP or backup code confirming a signed-in action (re-authentication, email change): the
+ * account's attempt is taken before the check (security.md §6), a wrong code is written as an
+ * event and answered 400, a right one clears the account's failures.
+ */
+export async function confirmWithSecondFactor(ctx: AppContext, owner: { id: string; email: string }, code: string, info: RequestInfo): Promise<SecondFactorResult> {
+  const attempt = await takeSecondFactorAttempt(ctx, owner.id);
+  const factor = await ctx.db.transaction().execute((trx) => checkSecondFactor(ctx, trx, owner, { code, allowed: ['totp', 'backup_code'] }, info));
+  if (!factor) {
+    await recordSecondFactorFailure(ctx, owner.id, 'totp', attempt, info);
+    throw invalidCode();
+  }
+  await clearSecondFactorFailures(ctx, owner.id);
+  return factor;
 }
 
 export const backupCodesRunningLow = (remaining: number | undefined): boolean => remaining !== undefined && remaining <= LOW_BACKUP_CODES;
@@ -203,11 +221,13 @@ export const backupCodesRunningLow = (remaining: number | undefined): boolean =>
 /** Seed 003 §2.3: the password and a TOTP or backup code; ends every other session. */
 export async function disable(ctx: AppContext, auth: Authenticated, input: { password: string; token: string }, info: RequestInfo, verifyPassword: (password: string) => Promise<boolean>): Promise<void> {
   if (!(await store.hasVerifiedMethod(ctx.db, auth.user.id))) throw new AppError('TWO_FACTOR_NOT_ENABLED', 400, 'Two-factor authentication is not on.');
-  await ctx.limiters.secondFactor.check(auth.user.id);
+  // security.md §6: each check takes its attempt before it runs — the password from the signed-in
+  // password-check budget, the code from the account's second-factor budget.
+  await ctx.limiters.passwordCheck.consume(auth.user.id);
   if (!(await verifyPassword(input.password))) {
-    await ctx.limiters.secondFactor.recordFailure(auth.user.id);
     throw new AppError('INVALID_PASSWORD', 400, 'Your password is not correct.', { fields: { password: 'is not correct' } });
   }
+  const attempt = await takeSecondFactorAttempt(ctx, auth.user.id);
   await ctx.db.transaction().execute(async (trx) => {
     const result = await checkSecondFactor(ctx, trx, auth.user, { code: input.token, allowed: ['totp', 'backup_code'] }, info);
     if (!result) throw invalidCode();
@@ -218,10 +238,10 @@ export async function disable(ctx: AppContext, auth: Authenticated, input: { pas
     await recordSecurityEvent(ctx, trx, { type: 'two_factor_disabled', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip, metadata: { revokedSessions, confirmedWith: result.method } });
     await notices.twoFactorChanged(ctx, trx, auth.user.email, false, result.method);
   }).catch(async (error: unknown) => {
-    if (error instanceof AppError && error.code === 'INVALID_CODE') await recordSecondFactorFailure(ctx, auth.user.id, 'totp', info);
+    if (error instanceof AppError && error.code === 'INVALID_CODE') await recordSecondFactorFailure(ctx, auth.user.id, 'totp', attempt, info);
     throw error;
   });
-  await ctx.limiters.secondFactor.recordSuccess(auth.user.id);
+  await clearSecondFactorFailures(ctx, auth.user.id);
 }
 
 /** New backup codes replace every old one; needs a fresh authentication (SPEC 4.8). */
@@ -269,12 +289,13 @@ export async function enableSms(ctx: AppContext, auth: Authenticated, phoneNumbe
 export async function verifySms(ctx: AppContext, auth: Authenticated, code: string, info: RequestInfo): Promise<string[]> {
   const method = await store.findMethod(ctx.db, auth.user.id, 'sms');
   if (!method || method.verified_at) throw new AppError('NO_PENDING_SETUP', 400, 'Add a phone number first.');
-  await ctx.limiters.secondFactor.check(auth.user.id);
   const now = ctx.clock.now();
   const sent = await findLatestLiveToken(ctx.db, auth.user.id, 'sms_setup_code', now, MAX_CODE_ATTEMPTS);
-  if (!sent || !hashesEqual(sent.tokenHash, smsCodeHash(ctx, auth.user.id, 'sms_setup_code', code.trim()))) {
-    if (sent) await recordFailedAttempt(ctx.db, sent.id);
-    await recordSecondFactorFailure(ctx, auth.user.id, 'sms', info);
+  // security.md §6: the texted code's attempt and the account's are both taken before the comparison.
+  if (!sent || (await reserveAttempt(ctx.db, sent.id, MAX_CODE_ATTEMPTS, now)) === null) throw invalidCode();
+  const attempt = await takeSecondFactorAttempt(ctx, auth.user.id);
+  if (!hashesEqual(sent.tokenHash, smsCodeHash(ctx, auth.user.id, 'sms_setup_code', code.trim()))) {
+    await recordSecondFactorFailure(ctx, auth.user.id, 'sms', attempt, info);
     throw invalidCode();
   }
   const hadFactor = await store.hasVerifiedMethod(ctx.db, auth.user.id);
@@ -283,7 +304,7 @@ export async function verifySms(ctx: AppContext, auth: Authenticated, code: stri
     await activate(ctx, trx, auth, method.id, 'sms', info);
     return hadFactor ? [] : backupCodesFor(ctx, trx, auth.user.id);
   });
-  await ctx.limiters.secondFactor.recordSuccess(auth.user.id);
+  await clearSecondFactorFailures(ctx, auth.user.id);
   return codes;
 }
 
