@@ -1,7 +1,8 @@
 // Turns on TOTP for a signed-in browser the way a person does: scan, type the app's code.
+import type { FastifyInstance } from 'fastify';
 import type { ManualClock } from './clock.ts';
 import { oathtoolTotp } from './authenticator.ts';
-import type { Client } from './client.ts';
+import { Client, signedUpBrowser } from './client.ts';
 
 export interface TotpEnrolment {
   secret: string;
@@ -19,4 +20,17 @@ export async function enrolTotp(client: Client, clock: ManualClock): Promise<Tot
   // The set-up code's time-step is now used: move on so the next code is a new one.
   clock.advance(30);
   return setup;
+}
+
+/** A newly registered user with an authenticator app on, and their signed-in browser. */
+export async function signedUpWithTotp(app: FastifyInstance, clock: ManualClock) {
+  const signedUp = await signedUpBrowser(app);
+  return { ...signedUp, ...(await enrolTotp(signedUp.client, clock)) };
+}
+
+/** The password step of a user with a second factor: the challenge, and the browser it is bound to. */
+export async function passwordStep(app: FastifyInstance, email: string, password: string, client = new Client(app)): Promise<{ client: Client; challengeId: string }> {
+  const response = await client.post('/api/auth/login', { email, password });
+  if (response.statusCode !== 200 || response.json().twoFactorRequired !== true) throw new Error(`expected a challenge: ${response.statusCode} ${response.body}`);
+  return { client, challengeId: response.json().challengeId as string };
 }
