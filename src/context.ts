@@ -30,4 +30,6 @@ export interface AppContext {
 export interface RequestInfo {
   ip: string;
   userAgent: string | undefined;
+  /** Hashes of the session tokens the request carried, on sign-in routes: the sign-in ends them. */
+  presentedSessionHashes?: string[];
 }

@@ -23,6 +23,13 @@ export function readSessionToken(request: FastifyRequest, config: Config): { tok
   return cookie && TOKEN_SHAPE.test(cookie) ? { token: cookie, source: 'cookie' } : null;
 }
 
+/** Every well-formed session token the request carries, bearer and cookie alike: a sign-in ends them all. */
+export function presentedSessionTokens(request: FastifyRequest, config: Config): string[] {
+  const bearer = /^Bearer ([^\s]+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  const cookie = request.cookies[sessionCookieName(config)];
+  return [bearer, cookie].filter((token): token is string => token !== undefined && TOKEN_SHAPE.test(token));
+}
+
 export function wantsBearerToken(request: FastifyRequest): boolean {
   return request.headers['x-session-transport'] === 'bearer';
 }
@@ -33,9 +40,12 @@ interface IssuedSession {
   expiresAt: Date;
 }
 
-/** Sets the cookie, or returns the token for the body when the client asked for a bearer token. */
+/**
+ * Sets the cookie, or returns the token for the body when the client asked for a bearer token —
+ * or, when a session's token is renewed, when the client sent the old one as a bearer token.
+ */
 export function deliverSessionToken(request: FastifyRequest, reply: FastifyReply, config: Config, issued: IssuedSession, now: Date): { token?: string } {
-  if (wantsBearerToken(request)) return { token: issued.token };
+  if (wantsBearerToken(request) || request.authSource === 'bearer') return { token: issued.token };
   reply.setCookie(sessionCookieName(config), issued.token, {
     httpOnly: true,
     secure: config.secureCookies,

@@ -1,8 +1,11 @@
-// Turns the session cookie or bearer token into request.auth, or answers 401.
+// Turns the session cookie or bearer token into request.auth, or answers 401; and, when every
+// account must have a second factor, keeps a session that has none to the routes that enrol one.
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { unauthenticated } from '../../errors.ts';
+import { AppError, unauthenticated } from '../../errors.ts';
 import type { AppContext } from '../../context.ts';
+import type { Verification } from '../../db/schema.ts';
 import { readSessionToken, type TokenSource } from '../../http/session-transport.ts';
+import { hasSecondFactor } from '../two-factor/service.ts';
 import { authenticate, type Authenticated } from './service.ts';
 
 declare module 'fastify' {
@@ -12,12 +15,44 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * security.md §4: with REQUIRE_TWO_FACTOR, what a session without a second factor may still do —
+ * see itself, sign out, confirm it is the user, and enrol an authenticator app or a phone. Every
+ * other route, including any added later, answers 403 TWO_FACTOR_REQUIRED.
+ */
+const ENROLMENT_ROUTES = new Set([
+  'GET /api/auth/session',
+  'GET /api/auth/profile',
+  'POST /api/auth/logout',
+  'POST /api/auth/reauthenticate',
+  'GET /api/auth/2fa/status',
+  'POST /api/auth/2fa/enable',
+  'POST /api/auth/2fa/verify-setup',
+  'POST /api/auth/2fa/sms/enable',
+  'POST /api/auth/2fa/sms/verify',
+]);
+
+/** Sign-in verifications that passed a second factor (a remembered device was remembered after one). */
+const SECOND_FACTOR_VERIFIED: ReadonlySet<Verification> = new Set(['two_factor', 'trusted_device']);
+
+/**
+ * While a second factor is required: a session that never passed one, of an account that has
+ * none. Only such a session pays for the lookup.
+ */
+export async function mustEnrolSecondFactor(ctx: AppContext, auth: Authenticated): Promise<boolean> {
+  return ctx.config.requireTwoFactor && !SECOND_FACTOR_VERIFIED.has(auth.session.verification) && !(await hasSecondFactor(ctx, auth.user.id));
+}
+
+export const twoFactorRequired = (): AppError =>
+  new AppError('TWO_FACTOR_REQUIRED', 403, 'Set up a second factor (an authenticator app or a phone) to continue: this service requires one.');
+
 export function requireAuth(ctx: AppContext): preHandlerAsyncHookHandler {
   return async function requireSession(request: FastifyRequest) {
     const presented = readSessionToken(request, ctx.config);
     if (!presented) throw unauthenticated();
     const auth = await authenticate(ctx, presented.token);
     if (!auth) throw unauthenticated();
+    if (!ENROLMENT_ROUTES.has(`${request.method} ${request.routeOptions.url}`) && (await mustEnrolSecondFactor(ctx, auth))) throw twoFactorRequired();
     request.auth = auth;
     request.authSource = presented.source;
   };

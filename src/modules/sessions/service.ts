@@ -1,7 +1,7 @@
 // Device sessions (seed 000 Session, seed 002 Device Sessions, SPEC 4.2 and 4.7): an opaque token
 // to the client, its hash in the database, sliding idle timeout plus an absolute lifetime.
 import type { Kysely } from 'kysely';
-import { AppError } from '../../errors.ts';
+import { AppError, unauthenticated } from '../../errors.ts';
 import { generateToken, hashToken, hashesEqual } from '../../crypto/tokens.ts';
 import type { AppContext, RequestInfo } from '../../context.ts';
 import type { Database, Verification } from '../../db/schema.ts';
@@ -238,8 +238,52 @@ export function requireFreshAuthentication(ctx: AppContext, auth: Authenticated)
   }
 }
 
-export async function markSessionAuthenticated(ctx: AppContext, auth: Authenticated): Promise<void> {
-  await store.markAuthenticated(ctx.db, auth.session.id, ctx.clock.now());
+/** A token issued to replace the one the client presented; the session itself goes on. */
+export interface RenewedSessionToken {
+  token: string;
+  persistent: boolean;
+  /** Absolute expiry, for the cookie's Max-Age: a renewal never extends it. */
+  expiresAt: Date;
+}
+
+/**
+ * Gives the caller's session a new token in the caller's transaction (security.md §3, ASVS 7.2.4:
+ * a new token on every authentication). The old token is refused from this commit on, on every
+ * instance: the update notifies every session cache, and the answer waits for them (cache.ts).
+ * The device, its limits and "stay signed in" are kept; `authenticatedAt` (re-authentication)
+ * makes it fresh, otherwise its freshness carries over.
+ */
+export async function renewSessionToken(ctx: AppContext, db: Kysely<Database>, auth: Authenticated, authenticatedAt: Date | null = null): Promise<RenewedSessionToken> {
+  const token = generateToken();
+  const row = await store.replaceTokenHash(db, auth.user.id, auth.session.id, hashToken(token), authenticatedAt);
+  // Ended while this request ran (signed out elsewhere, say): nothing to renew.
+  if (!row) throw unauthenticated();
+  return { token, persistent: row.persistent, expiresAt: row.expires_at };
+}
+
+/** Re-authentication: the session is fresh again, under a new token. */
+export function markSessionAuthenticated(ctx: AppContext, auth: Authenticated): Promise<RenewedSessionToken> {
+  return renewSessionToken(ctx, ctx.db, auth, ctx.clock.now());
+}
+
+/**
+ * A sign-in ends every session the request carried (cookie or bearer), whoever's it is, in the
+ * transaction that starts the new one (security.md §3, ASVS 7.2.4): no token known before the
+ * sign-in stays live beside the one it issues.
+ */
+export async function endPresentedSessions(ctx: AppContext, db: Kysely<Database>, info: RequestInfo): Promise<void> {
+  const presented = info.presentedSessionHashes ?? [];
+  if (presented.length === 0) return;
+  const ended = await store.revokeSessionsByTokenHash(db, presented, ctx.clock.now(), 'replaced_by_sign_in');
+  for (const session of ended) {
+    await recordSecurityEvent(ctx, db, {
+      type: 'session_revoked',
+      userId: session.user_id,
+      sessionId: session.id,
+      ip: info.ip,
+      metadata: { revokedSessionId: session.id, reason: 'replaced_by_sign_in' },
+    });
+  }
 }
 
 /** Ends one session (sign-out). */

@@ -145,6 +145,28 @@ export async function deleteSessionsEndedBefore(db: Kysely<Database>, cutoff: Da
   return Number(result.numDeletedRows);
 }
 
-export async function markAuthenticated(db: Kysely<Database>, sessionId: string, now: Date): Promise<void> {
-  await db.updateTable('sessions').set({ authenticated_at: now }).where('id', '=', sessionId).execute();
+/**
+ * Gives a live session a new token: the old token matches nothing from this commit on. Sets
+ * authenticated_at too when given (re-authentication). Undefined when the session has ended.
+ */
+export async function replaceTokenHash(db: Kysely<Database>, userId: string, sessionId: string, tokenHash: string, authenticatedAt: Date | null) {
+  return db
+    .updateTable('sessions')
+    .set({ token_hash: tokenHash, ...(authenticatedAt ? { authenticated_at: authenticatedAt } : {}) })
+    .where('id', '=', sessionId)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .returning(['persistent', 'expires_at'])
+    .executeTakeFirst();
+}
+
+/** Revokes the live sessions these tokens belong to, whoever's they are. */
+export async function revokeSessionsByTokenHash(db: Kysely<Database>, tokenHashes: string[], now: Date, reason: string) {
+  return db
+    .updateTable('sessions')
+    .set({ revoked_at: now, revoked_reason: reason })
+    .where('token_hash', 'in', tokenHashes)
+    .where('revoked_at', 'is', null)
+    .returning(['id', 'user_id'])
+    .execute();
 }

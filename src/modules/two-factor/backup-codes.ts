@@ -29,6 +29,12 @@ export function normalizeBackupCode(input: string): string | null {
   return compact.length === 10 && SHAPE.test(code) && [...compact].every((c) => ALPHABET.includes(c)) ? code : null;
 }
 
+/** What a new code is stored as: its keyed hash under the current key. */
 export function hashBackupCode(keyring: Keyring, userId: string, code: string): string {
   return keyring.mac('backup-code', `${userId}:${code}`);
+}
+
+/** What a typed code may be stored as: codes issued before a key rotation carry an older key (security.md §2). */
+export function backupCodeHashes(keyring: Keyring, userId: string, code: string): string[] {
+  return keyring.macUnderEveryKey('backup-code', `${userId}:${code}`);
 }

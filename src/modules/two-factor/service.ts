@@ -11,7 +11,7 @@ import { recordSecurityEvent } from '../events/service.ts';
 import { consumeToken, deleteOtherTokens, deleteToken, findLatestLiveToken, issueToken, reserveAttempt } from '../one-time-tokens/service.ts';
 import { requireFreshAuthentication, revokeSessionsInTransaction, type Authenticated } from '../sessions/service.ts';
 import { hashesEqual } from '../../crypto/tokens.ts';
-import { generateBackupCodes, hashBackupCode, normalizeBackupCode } from './backup-codes.ts';
+import { backupCodeHashes, generateBackupCodes, hashBackupCode, normalizeBackupCode } from './backup-codes.ts';
 import * as store from './store.ts';
 import { generateTotpSecret, matchTotpStep, otpauthUrl } from './totp.ts';
 import { forgetTrustedDevices } from './trusted-devices.ts';
@@ -182,7 +182,7 @@ export async function checkSecondFactor(
 
   if (method === 'backup_code') {
     const normalized = normalizeBackupCode(code);
-    if (!normalized || !(await store.useBackupCode(trx, userId, hashBackupCode(ctx.keyring, userId, normalized), now))) return null;
+    if (!normalized || !(await store.useBackupCode(trx, userId, backupCodeHashes(ctx.keyring, userId, normalized), now))) return null;
     const backupCodesRemaining = await store.countUnusedBackupCodes(trx, userId);
     await recordSecurityEvent(ctx, trx, { type: 'backup_code_used', userId, ip: info.ip, metadata: { remaining: backupCodesRemaining } });
     await notices.backupCodeUsed(ctx, trx, owner.email, backupCodesRemaining);
@@ -222,11 +222,12 @@ export const backupCodesRunningLow = (remaining: number | undefined): boolean =>
 export async function disable(ctx: AppContext, auth: Authenticated, input: { password: string; token: string }, info: RequestInfo, verifyPassword: (password: string) => Promise<boolean>): Promise<void> {
   if (!(await store.hasVerifiedMethod(ctx.db, auth.user.id))) throw new AppError('TWO_FACTOR_NOT_ENABLED', 400, 'Two-factor authentication is not on.');
   // security.md §6: each check takes its attempt before it runs — the password from the signed-in
-  // password-check budget, the code from the account's second-factor budget.
+  // password-check budget (given back when right), the code from the account's second-factor budget.
   await ctx.limiters.passwordCheck.consume(auth.user.id);
   if (!(await verifyPassword(input.password))) {
     throw new AppError('INVALID_PASSWORD', 400, 'Your password is not correct.', { fields: { password: 'is not correct' } });
   }
+  await ctx.limiters.passwordCheck.refund(auth.user.id);
   const attempt = await takeSecondFactorAttempt(ctx, auth.user.id);
   await ctx.db.transaction().execute(async (trx) => {
     const result = await checkSecondFactor(ctx, trx, auth.user, { code: input.token, allowed: ['totp', 'backup_code'] }, info);

@@ -68,13 +68,16 @@ export async function deleteBackupCodes(db: Kysely<Database>, userId: string): P
   await db.deleteFrom('backup_codes').where('user_id', '=', userId).execute();
 }
 
-/** Marks the code used if it exists and is unused; false otherwise (single use, race-free). */
-export async function useBackupCode(db: Kysely<Database>, userId: string, codeHash: string, now: Date): Promise<boolean> {
+/**
+ * Marks the code used if it exists and is unused; false otherwise (single use, race-free). One
+ * code, hashed under each key it may have been stored with.
+ */
+export async function useBackupCode(db: Kysely<Database>, userId: string, codeHashes: string[], now: Date): Promise<boolean> {
   const result = await db
     .updateTable('backup_codes')
     .set({ used_at: now })
     .where('user_id', '=', userId)
-    .where('code_hash', '=', codeHash)
+    .where('code_hash', 'in', codeHashes)
     .where('used_at', 'is', null)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
