@@ -202,7 +202,9 @@ for (const kind of databaseKinds) {
       const api = await bearerClient(t.app, alice.email, alice.password);
       const response = await api.client.put('/api/auth/change-password', { currentPassword: alice.password, newPassword: NEW_PASSWORD }, { origin: '' });
       assert.equal(response.statusCode, 200, response.body);
-      assert.equal(await status(api.client), 200);
+      assert.equal(await status(api.client), 401, 'the token it changed the password with has ended (security.md §3)');
+      api.client.bearer = response.json().token;
+      assert.equal(await status(api.client), 200, 'the new one from the answer works');
       assert.equal(await status(alice.client), 401);
     });
 
