@@ -20,21 +20,47 @@ export async function enqueueMail(ctx: AppContext, db: Kysely<Database>, kind: s
   await store.insertMail(db, { payloadEncrypted: ctx.keyring.seal(JSON.stringify(message), QUEUE_CONTEXT), kind, now: ctx.clock.now() });
 }
 
+/**
+ * Queued work that decides what to mail only when it runs, in the worker's transaction. A request
+ * whose answer must not show whether an account exists queues the same sealed row either way and
+ * leaves the account lookup to the job (security.md §5, §8).
+ */
+export type MailJob = (ctx: AppContext, db: Kysely<Database>, input: Record<string, unknown>) => Promise<void>;
+export type MailJobs = Readonly<Record<string, MailJob>>;
+
+export async function enqueueMailJob(ctx: AppContext, db: Kysely<Database>, kind: string, input: Record<string, unknown>): Promise<void> {
+  await store.insertMail(db, { payloadEncrypted: ctx.keyring.seal(JSON.stringify(input), QUEUE_CONTEXT), kind, now: ctx.clock.now() });
+}
+
+/** Runs one job; it and its completion commit together, so a job that ran is never run again. */
+async function runJob(ctx: AppContext, job: MailJob, id: string, payload: string): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    await job(ctx, trx, JSON.parse(payload) as Record<string, unknown>);
+    await store.markSent(trx, id, ctx.clock.now());
+  });
+}
+
 export function retryDelaySeconds(attempts: number): number {
   return Math.min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** Math.max(0, attempts - 1));
 }
 
-/** Sends every due message once; returns how many were sent. */
-export async function deliverDueMail(ctx: AppContext, log: FastifyBaseLogger): Promise<number> {
+/** Sends every due message (and runs every due job) once; returns how many were done. */
+export async function deliverDueMail(ctx: AppContext, log: FastifyBaseLogger, jobs: MailJobs = {}): Promise<number> {
   const now = ctx.clock.now();
   const claimed = await store.claimDueMail(ctx.db, now, new Date(now.getTime() + LEASE_SECONDS * 1000), BATCH);
   let sent = 0;
   for (const mail of claimed) {
     try {
-      const message = JSON.parse(ctx.keyring.open(mail.payload_encrypted, QUEUE_CONTEXT)) as MailMessage;
-      await ctx.mail.send(message);
-      await store.markSent(ctx.db, mail.id, ctx.clock.now());
-      log.info({ mailId: mail.id, kind: mail.kind }, 'mail sent');
+      const payload = ctx.keyring.open(mail.payload_encrypted, QUEUE_CONTEXT);
+      const job = Object.hasOwn(jobs, mail.kind) ? jobs[mail.kind] : undefined;
+      if (job) {
+        await runJob(ctx, job, mail.id, payload);
+        log.info({ mailId: mail.id, kind: mail.kind }, 'mail job done');
+      } else {
+        await ctx.mail.send(JSON.parse(payload) as MailMessage);
+        await store.markSent(ctx.db, mail.id, ctx.clock.now());
+        log.info({ mailId: mail.id, kind: mail.kind }, 'mail sent');
+      }
       sent += 1;
     } catch (error) {
       // The error text is the transport's (SMTP reply, connection error); it never holds the body.
@@ -53,11 +79,11 @@ export async function deliverDueMail(ctx: AppContext, log: FastifyBaseLogger): P
 }
 
 /** Polls the queue every `intervalMs`; one pass at a time. Returns a function that stops it. */
-export function startMailWorker(ctx: AppContext, log: FastifyBaseLogger, intervalMs: number): () => Promise<void> {
+export function startMailWorker(ctx: AppContext, log: FastifyBaseLogger, intervalMs: number, jobs: MailJobs): () => Promise<void> {
   let running: Promise<unknown> | null = null;
   const timer = setInterval(() => {
     if (running) return;
-    running = deliverDueMail(ctx, log)
+    running = deliverDueMail(ctx, log, jobs)
       .catch((error: unknown) => log.warn({ err: error }, 'mail worker pass failed'))
       .finally(() => {
         running = null;

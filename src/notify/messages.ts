@@ -90,7 +90,16 @@ export const messages = {
   emailChanged: (config: Config, to: string) =>
     compose(config, to, {
       subject: 'Your email address was changed',
-      lines: ['The email address of your account was changed. This address no longer signs in.'],
+      lines: [
+        'The email address of your account was changed. This address no longer signs in, and links sent to it earlier no longer work.',
+        'Your other sessions were signed out.',
+      ],
+    }),
+
+  emailChangedToNew: (config: Config, to: string) =>
+    compose(config, to, {
+      subject: 'This is now your account email address',
+      lines: [`${to} is now the email address of your account; sign in with it from now on.`, 'Your other sessions were signed out.'],
     }),
 
   twoFactorChanged: (config: Config, to: string, enabled: boolean, method: string) =>

@@ -15,6 +15,11 @@ export const notices = {
     enqueueMail(ctx, db, 'backup_code_used', messages.backupCodeUsed(ctx.config, email, remaining)),
   newSignIn: (ctx: AppContext, db: Kysely<Database>, email: string, details: { device: string; location: string; at: Date }) =>
     enqueueMail(ctx, db, 'new_sign_in', messages.newSignIn(ctx.config, email, details)),
+  /** security.md §8: both the previous and the new address are told. */
+  emailChanged: async (ctx: AppContext, db: Kysely<Database>, addresses: { previous: string; current: string }) => {
+    await enqueueMail(ctx, db, 'email_changed', messages.emailChanged(ctx.config, addresses.previous));
+    await enqueueMail(ctx, db, 'email_changed_to_new', messages.emailChangedToNew(ctx.config, addresses.current));
+  },
   registrationAttempt: (ctx: AppContext, db: Kysely<Database>, email: string) =>
     enqueueMail(ctx, db, 'registration_attempt', messages.registrationAttempt(ctx.config, email)),
 };

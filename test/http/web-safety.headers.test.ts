@@ -40,7 +40,7 @@ const SPEC_API_ROUTES: { method: string; url: string; body?: string[] }[] = [
   { method: 'POST', url: '/api/auth/email/verify', body: ['token'] },
   { method: 'POST', url: '/api/auth/password/forgot', body: ['email'] },
   { method: 'POST', url: '/api/auth/password/reset', body: ['token', 'newPassword'] },
-  { method: 'POST', url: '/api/auth/email/change', body: ['newEmail', 'password'] },
+  { method: 'POST', url: '/api/auth/email/change', body: ['newEmail', 'password', 'code?'] },
   { method: 'DELETE', url: '/api/auth/account', body: ['password', 'code?'] },
   { method: 'POST', url: '/api/auth/2fa/enable' },
   { method: 'POST', url: '/api/auth/2fa/verify-setup', body: ['token'] },

@@ -1,20 +1,21 @@
-// Email ownership flows (issue 4, SPEC 4.2, 4.6, 4.7): verification, password reset and change of
-// address. Every link carries a 256-bit single-use token stored only as a hash; the page at the
-// link posts it back, so a GET never consumes one.
-import type { FastifyBaseLogger } from 'fastify';
+// Email ownership flows (security.md §8): verification, password reset and change of address.
+// Every link carries a 256-bit single-use token stored only as a hash; the page at the link posts
+// it back, so a GET never consumes one.
 import type { Kysely } from 'kysely';
 import { AppError } from '../../errors.ts';
 import { generateToken, hashToken } from '../../crypto/tokens.ts';
 import type { AppContext, RequestInfo } from '../../context.ts';
 import type { Database, User } from '../../db/schema.ts';
-import { enqueueMail } from '../../jobs/mail-queue.ts';
+import { enqueueMail, enqueueMailJob, type MailJobs } from '../../jobs/mail-queue.ts';
 import { messages } from '../../notify/messages.ts';
+import { notices } from '../../notify/notices.ts';
 import { requireValidEmail } from './email-address.ts';
 import { normalizePassword, passwordProblem } from './password-policy.ts';
 import * as accountStore from './store.ts';
 import { recordSecurityEvent } from '../events/service.ts';
-import { consumeToken, findLiveToken, reissueToken, type TokenPurpose } from '../one-time-tokens/service.ts';
-import { revokeSessionsInTransaction, type Authenticated } from '../sessions/service.ts';
+import { consumeToken, findLiveToken, reissueToken, voidPendingTokens, type TokenPurpose } from '../one-time-tokens/service.ts';
+import { requireFreshAuthentication, revokeSessionsInTransaction, type Authenticated } from '../sessions/service.ts';
+import { confirmWithSecondFactor, hasSecondFactor } from '../two-factor/service.ts';
 import { forgetTrustedDevices } from '../two-factor/trusted-devices.ts';
 
 const HOUR = 3600_000;
@@ -23,6 +24,11 @@ const RESET_TTL_MS = 30 * 60_000;
 const EMAIL_CHANGE_TTL_MS = 24 * HOUR;
 /** Link tokens are looked up by hash; attempts do not apply, but the API needs a bound. */
 const LINK_ATTEMPTS = 1_000;
+/** Queue jobs for requests by address: the lookup of the account happens inside them. */
+const RESET_REQUEST_JOB = 'password_reset_request';
+const VERIFICATION_REQUEST_JOB = 'email_verification_request';
+/** What an email change voids: every link mailed before it, to either address. */
+const LINKS_VOIDED_BY_EMAIL_CHANGE: readonly TokenPurpose[] = ['password_reset', 'email_verification', 'email_change'];
 
 const invalidLink = (): AppError => new AppError('INVALID_TOKEN', 400, 'This link is invalid or has expired. Ask for a new one.', { fields: { token: 'is invalid or expired' } });
 
@@ -63,21 +69,38 @@ export async function requestVerificationForSession(ctx: AppContext, auth: Authe
   });
 }
 
+/** A request by address as the queue job holds it. */
+interface AddressRequest {
+  email: string;
+  ip: string;
+}
+
+function addressRequest(input: Record<string, unknown>): AddressRequest {
+  if (typeof input.email !== 'string' || typeof input.ip !== 'string') throw new Error('malformed address request job');
+  return { email: input.email, ip: input.ip };
+}
+
 /**
- * Without a session (sign-in waits for verification): the answer never says whether the address
- * has an account; the work happens after the response (SPEC 4.6).
+ * security.md §5, §8: a request by address does the same work whether or not the address has an
+ * account (check, limit, queue one sealed job row), so neither its answer nor what the process does
+ * right after it tells them apart; the account lookup and the real mail happen in the queue job.
  */
-export async function requestVerificationByAddress(ctx: AppContext, rawEmail: string, info: RequestInfo, log: FastifyBaseLogger): Promise<void> {
+async function queueAddressRequest(ctx: AppContext, job: string, rawEmail: string, info: RequestInfo): Promise<void> {
   const email = requireValidEmail(rawEmail);
   await limitMail(ctx, email, info);
-  inBackground(log, 'verification request', async () => {
-    const user = await accountStore.findUserByEmail(ctx.db, email);
-    if (!user || user.email_verified_at) return;
-    await ctx.db.transaction().execute(async (trx) => {
-      await queueVerificationMail(ctx, trx, user);
-      await recordSecurityEvent(ctx, trx, { type: 'email_verification_requested', userId: user.id, ip: info.ip });
-    });
-  });
+  await enqueueMailJob(ctx, ctx.db, job, { email, ip: info.ip } satisfies AddressRequest);
+}
+
+/** Without a session (sign-in waits for verification): a link only if the account is unconfirmed. */
+export function requestVerificationByAddress(ctx: AppContext, rawEmail: string, info: RequestInfo): Promise<void> {
+  return queueAddressRequest(ctx, VERIFICATION_REQUEST_JOB, rawEmail, info);
+}
+
+async function mailVerificationLink(ctx: AppContext, db: Kysely<Database>, request: AddressRequest): Promise<void> {
+  const user = await accountStore.findUserByEmail(db, request.email);
+  if (!user || user.email_verified_at) return;
+  await queueVerificationMail(ctx, db, user);
+  await recordSecurityEvent(ctx, db, { type: 'email_verification_requested', userId: user.id, ip: request.ip });
 }
 
 export async function verifyEmail(ctx: AppContext, token: string, info: RequestInfo): Promise<void> {
@@ -91,28 +114,25 @@ export async function verifyEmail(ctx: AppContext, token: string, info: RequestI
   });
 }
 
-/** Runs work after the response has gone, so its duration says nothing about the account. */
-function inBackground(log: FastifyBaseLogger, what: string, work: () => Promise<void>): void {
-  setImmediate(() => {
-    work().catch((error: unknown) => log.error({ err: error }, `${what} failed`));
-  });
+/** The same answer and the same work whether or not the account exists; the link goes from the job. */
+export function forgotPassword(ctx: AppContext, rawEmail: string, info: RequestInfo): Promise<void> {
+  return queueAddressRequest(ctx, RESET_REQUEST_JOB, rawEmail, info);
 }
 
-/** Always the same answer, same work on the request path, whether or not the account exists. */
-export async function forgotPassword(ctx: AppContext, rawEmail: string, info: RequestInfo, log: FastifyBaseLogger): Promise<void> {
-  const email = requireValidEmail(rawEmail);
-  await limitMail(ctx, email, info);
-  inBackground(log, 'password reset request', async () => {
-    const user = await accountStore.findUserByEmail(ctx.db, email);
-    if (!user || user.status !== 'active') return;
-    await ctx.db.transaction().execute(async (trx) => {
-      // The link dies if the password changes before it is used.
-      const token = await issueLink(ctx, trx, user.id, 'password_reset', RESET_TTL_MS, { passwordChangedAt: user.password_changed_at?.toISOString() ?? null });
-      await enqueueMail(ctx, trx, 'password_reset', messages.passwordReset(ctx.config, user.email, token));
-      await recordSecurityEvent(ctx, trx, { type: 'password_reset_requested', userId: user.id, ip: info.ip });
-    });
-  });
+async function mailResetLink(ctx: AppContext, db: Kysely<Database>, request: AddressRequest): Promise<void> {
+  const user = await accountStore.findUserByEmail(db, request.email);
+  if (!user || user.status !== 'active') return;
+  // The link dies if the password changes before it is used.
+  const token = await issueLink(ctx, db, user.id, 'password_reset', RESET_TTL_MS, { passwordChangedAt: user.password_changed_at?.toISOString() ?? null });
+  await enqueueMail(ctx, db, 'password_reset', messages.passwordReset(ctx.config, user.email, token));
+  await recordSecurityEvent(ctx, db, { type: 'password_reset_requested', userId: user.id, ip: request.ip });
 }
+
+/** The queue worker runs these (app.ts hands them to it). */
+export const addressRequestJobs: MailJobs = {
+  [RESET_REQUEST_JOB]: (ctx, db, input) => mailResetLink(ctx, db, addressRequest(input)),
+  [VERIFICATION_REQUEST_JOB]: (ctx, db, input) => mailVerificationLink(ctx, db, addressRequest(input)),
+};
 
 /** Sets the new password, ends every session and remembered device, and tells the owner. */
 export async function resetPassword(ctx: AppContext, input: { token: string; newPassword: string }, info: RequestInfo): Promise<void> {
@@ -133,17 +153,32 @@ export async function resetPassword(ctx: AppContext, input: { token: string; new
     await recordSecurityEvent(ctx, trx, { type: 'password_reset_completed', userId: user.id, ip: info.ip, metadata: { revokedSessions } });
     await enqueueMail(ctx, trx, 'password_changed', messages.passwordChanged(ctx.config, user.email, 'reset'));
   });
+  await ctx.limiters.signIn.clearAccount(user.email); // security.md §6: the owner is back in
 }
 
-/** Needs the password; the change happens only when the link sent to the new address is followed. */
-export async function requestEmailChange(ctx: AppContext, auth: Authenticated, input: { newEmail: string; password: string }, info: RequestInfo, verifyPassword: (password: string) => Promise<boolean>): Promise<void> {
+/** With a second factor on, a sensitive action also needs a TOTP or backup code (security.md §8). */
+async function requireSecondFactorCode(ctx: AppContext, auth: Authenticated, code: string | undefined, info: RequestInfo): Promise<void> {
+  if (!(await hasSecondFactor(ctx, auth.user.id))) return;
+  if (!code) throw new AppError('CODE_REQUIRED', 400, 'Enter a code from your authenticator app or a backup code.', { fields: { code: 'is required' } });
+  await confirmWithSecondFactor(ctx, auth.user, code, info);
+}
+
+/**
+ * security.md §8: needs a fresh session, the password (attempt-limited, security.md §6) and, with a
+ * second factor on, a code; the change happens only when the link sent to the new address is followed.
+ */
+export async function requestEmailChange(ctx: AppContext, auth: Authenticated, input: { newEmail: string; password: string; code?: string | undefined }, info: RequestInfo, verifyPassword: (password: string) => Promise<boolean>): Promise<void> {
   const newEmail = requireValidEmail(input.newEmail);
   if (newEmail === auth.user.email) throw new AppError('EMAIL_UNCHANGED', 400, 'That is already your email address.', { fields: { newEmail: 'is your current address' } });
-  await limitMail(ctx, newEmail, info);
+  requireFreshAuthentication(ctx, auth);
+  // Spent before the hash, so guesses in flight together cannot exceed the budget (security.md §6).
+  await ctx.limiters.passwordCheck.consume(auth.user.id);
   if (!(await verifyPassword(input.password))) {
-    await ctx.limiters.signIn.recordFailure(auth.user.email, info.ip);
+    await recordSecurityEvent(ctx, ctx.db, { type: 'email_change_failed', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip, metadata: { reason: 'invalid_password' } });
     throw new AppError('INVALID_PASSWORD', 400, 'Your password is not correct.', { fields: { password: 'is not correct' } });
   }
+  await requireSecondFactorCode(ctx, auth, input.code, info);
+  await limitMail(ctx, newEmail, info);
   const taken = await accountStore.findUserByEmail(ctx.db, newEmail);
   await ctx.db.transaction().execute(async (trx) => {
     // A taken address gets no link, but the answer is the same (no enumeration).
@@ -156,17 +191,26 @@ export async function requestEmailChange(ctx: AppContext, auth: Authenticated, i
   });
 }
 
-export async function confirmEmailChange(ctx: AppContext, token: string, info: RequestInfo): Promise<void> {
+/**
+ * security.md §8: in one transaction the address changes, every pending reset, verification and
+ * change link is voided, every other session and every remembered device of the user ends (the
+ * session that confirms stays if it is the user's own), and both addresses are told.
+ */
+export async function confirmEmailChange(ctx: AppContext, token: string, info: RequestInfo, confirmingSession: Authenticated | null): Promise<void> {
   const { token: link, user } = await liveLink(ctx, 'email_change', token);
   const newEmail = link.payload.newEmail;
   if (typeof newEmail !== 'string') throw invalidLink();
+  const keepSessionId = confirmingSession?.user.id === user.id ? confirmingSession.session.id : null;
   await ctx.db.transaction().execute(async (trx) => {
     const now = ctx.clock.now();
     if (!(await consumeToken(trx, link.id, now))) throw invalidLink();
     if (!(await accountStore.changeEmail(trx, user.id, newEmail, now))) {
       throw new AppError('EMAIL_TAKEN', 409, 'That address now belongs to another account.');
     }
-    await recordSecurityEvent(ctx, trx, { type: 'email_changed', userId: user.id, ip: info.ip });
-    await enqueueMail(ctx, trx, 'email_changed', messages.emailChanged(ctx.config, user.email));
+    const voidedLinks = await voidPendingTokens(trx, user.id, LINKS_VOIDED_BY_EMAIL_CHANGE);
+    const revokedSessions = await revokeSessionsInTransaction(ctx, trx, user.id, keepSessionId, 'email_changed');
+    await forgetTrustedDevices(ctx, trx, user.id);
+    await recordSecurityEvent(ctx, trx, { type: 'email_changed', userId: user.id, sessionId: keepSessionId, ip: info.ip, metadata: { revokedSessions, voidedLinks } });
+    await notices.emailChanged(ctx, trx, { previous: user.email, current: newEmail });
   });
 }

@@ -29,6 +29,7 @@ export const securityEventTypes = [
   'password_reset_requested',
   'password_reset_completed',
   'email_change_requested',
+  'email_change_failed',
   'email_changed',
 ] as const;
 

@@ -48,3 +48,8 @@ export const consumeToken = store.markUsed;
 export const purgeExpiredTokens = store.deleteEndedBefore;
 export const deleteToken = store.deleteById;
 export const deleteOtherTokens = store.deleteOthers;
+
+/** Voids every pending token of these purposes for the user, inside the caller's transaction. */
+export function voidPendingTokens(db: Kysely<Database>, userId: string, purposes: readonly TokenPurpose[]): Promise<number> {
+  return store.deleteUnusedForUser(db, userId, purposes);
+}

@@ -64,3 +64,9 @@ export async function deleteById(db: Kysely<Database>, id: string): Promise<void
 export async function deleteOthers(db: Kysely<Database>, userId: string, purpose: string, keepId: string): Promise<void> {
   await db.deleteFrom('one_time_tokens').where('user_id', '=', userId).where('purpose', '=', purpose).where('id', '!=', keepId).execute();
 }
+
+/** Deletes the user's unused tokens of these purposes (links that must stop working). */
+export async function deleteUnusedForUser(db: Kysely<Database>, userId: string, purposes: readonly string[]): Promise<number> {
+  const result = await db.deleteFrom('one_time_tokens').where('user_id', '=', userId).where('purpose', 'in', purposes).where('used_at', 'is', null).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -12,6 +12,7 @@ import { linkIn, queuedCount, smtpEnv, startSmtpServer, tamper, waitForQueueDrai
 const CONFIRM_SUBJECT = /Confirm your new email address/;
 const REQUESTED_SUBJECT = /A change of email address was requested/;
 const CHANGED_SUBJECT = /Your email address was changed/;
+const NOW_YOURS_SUBJECT = /This is now your account email address/;
 const CONFIRM_PAGE = '/confirm-email-change';
 
 for (const kind of databaseKinds) {
@@ -27,8 +28,9 @@ for (const kind of databaseKinds) {
       await smtp.close();
     });
 
-    function confirm(token: string) {
-      return new Client(t.app).post('/api/auth/email/change/confirm', { token });
+    /** The page at the link posts the token, from the user's own browser or from one with no session. */
+    function confirm(token: string, browser = new Client(t.app)) {
+      return browser.post('/api/auth/email/change/confirm', { token });
     }
 
     async function requestChange(client: Client, newEmail: string, password: string) {
@@ -91,8 +93,7 @@ for (const kind of databaseKinds) {
       assert.ok((await new Client(t.app).get(pathname + search)).statusCode < 500);
       assert.equal((await client.get('/api/auth/session')).json().user.email, email);
 
-      // The page at the link posts the token; it may open in a browser with no session.
-      const confirmed = await confirm(token);
+      const confirmed = await confirm(token, client);
       assert.equal(confirmed.statusCode, 200, confirmed.body);
       assert.equal(confirmed.json().success, true);
 
@@ -109,6 +110,9 @@ for (const kind of databaseKinds) {
       assert.deepEqual(changed.to, [email], 'the notice goes to the OLD address');
       assert.match(changed.subject, /^Gatehouse: /);
       assert.ok(changed.html.length > 0);
+      const welcomed = await smtp.nextMailTo(newEmail, NOW_YOURS_SUBJECT);
+      assert.deepEqual(welcomed.to, [newEmail], 'and a notice to the NEW address');
+      assert.ok(!welcomed.text.includes(token), 'the notice does not repeat the link');
 
       assertInvalidToken(await confirm(token)); // single use
     });
@@ -142,7 +146,7 @@ for (const kind of databaseKinds) {
       assertInvalidToken(await confirm(tamper(token)));
       assertInvalidToken(await confirm('k'.repeat(43)));
       assert.equal((await client.get('/api/auth/session')).json().user.email, email);
-      assert.equal((await confirm(token)).statusCode, 200, 'the real link still works');
+      assert.equal((await confirm(token, client)).statusCode, 200, 'the real link still works');
     });
 
     it('a newer request replaces the older link', async () => {
@@ -155,7 +159,7 @@ for (const kind of databaseKinds) {
       const secondToken = linkIn(await smtp.nextMailTo(second, CONFIRM_SUBJECT), CONFIRM_PAGE).token;
       assertInvalidToken(await confirm(firstToken));
       assert.equal((await client.get('/api/auth/session')).json().user.email, email);
-      assert.equal((await confirm(secondToken)).statusCode, 200);
+      assert.equal((await confirm(secondToken, client)).statusCode, 200);
       assert.equal((await client.get('/api/auth/session')).json().user.email, second);
     });
 
