@@ -14,11 +14,13 @@ import { createKeyring } from './crypto/keyring.ts';
 import { createPasswordHasher } from './crypto/passwords.ts';
 import { openDatabase, type DatabaseHandle } from './db/database.ts';
 import { migrateToLatest } from './db/migrator.ts';
-import { frameworkErrorHandler, registerErrorHandling } from './errors.ts';
+import { AppError, clientErrorHandler, frameworkErrorHandler, registerErrorHandling, unmetExpectationHandler } from './errors.ts';
 import { registerValidation } from './http/validation.ts';
 import { registerCsrfProtection } from './http/csrf.ts';
+import { trustProxyOption } from './http/trust-proxy.ts';
 import { loggerOptions } from './logging.ts';
 import { emailRoutes } from './modules/accounts/email-routes.ts';
+import { addressRequestJobs } from './modules/accounts/email-ownership.ts';
 import { accountRoutes } from './modules/accounts/routes.ts';
 import { eventRoutes } from './modules/events/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
@@ -83,10 +85,20 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   const app = Fastify({
     logger: loggerOptions(config.logLevel, options.logStream),
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
-    // Malformed URLs the router itself refuses get the SPEC error shape too.
+    trustProxy: trustProxyOption(config.trustProxy),
+    // Every refusal made below the routes answers in the error shape too (security.md §9): what
+    // the router refuses, what Node's parser refuses (431, 408, 400), a missing Host, an unmet
+    // Expect, and requests arriving while the server closes (the 503 below).
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+    http: { requireHostHeader: false },
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.server.on('checkExpectation', unmetExpectationHandler);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
 
   app.decorateRequest('auth', null);
   app.decorateRequest('authSource', null);
@@ -96,7 +108,23 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   app.removeContentTypeParser('text/plain');
   await app.register(cookie);
   // Before the CSRF check, so a refused request still carries the security headers.
-  await app.register(helmet, { hsts: config.secureCookies });
+  await app.register(helmet, {
+    hsts: config.secureCookies,
+    contentSecurityPolicy: {
+      directives: {
+        // ASVS 3.4.3, 3.4.6: no <base> may redirect relative URLs, no page may frame ours.
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+        // Only under https: on a plain-http PUBLIC_URL it would send the page's script to https.
+        upgradeInsecureRequests: config.secureCookies ? [] : null,
+      },
+    },
+    xFrameOptions: { action: 'deny' },
+  });
+  app.addHook('onRequest', async (request) => {
+    if (closing) throw new AppError('SERVICE_UNAVAILABLE', 503, 'The service is restarting. Try again shortly.');
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw new AppError('BAD_REQUEST', 400, 'The request has no Host header.');
+  });
   registerCsrfProtection(app, config);
   await app.register(swagger, {
     openapi: {
@@ -140,7 +168,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   await app.register(webRoutes(ctx));
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const stopMailWorker = startMailWorker(ctx, app.log, config.mailPollIntervalMs);
+  const stopMailWorker = startMailWorker(ctx, app.log, config.mailPollIntervalMs, addressRequestJobs);
 
   // Hourly clean-up; unref'd so it never keeps the process alive.
   const cleanup = setInterval(() => {

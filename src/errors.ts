@@ -1,5 +1,7 @@
 // One error type for the whole service and the handler that turns any error into the SPEC §2
 // error shape. Bad input is always a 4xx; a stack trace never reaches the client.
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export class AppError extends Error {
@@ -58,16 +60,55 @@ function errorBody(error: AppError) {
   return { success: false, code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) };
 }
 
-/** For what the router refuses before any hook runs (a broken %-escape, an over-long URL). */
-export const frameworkErrorHandler = (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void => {
-  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-  reply
-    .status(status)
-    .header('content-type', 'application/json; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header('x-content-type-options', 'nosniff')
-    .send(JSON.stringify(errorBody(new AppError('BAD_REQUEST', status, 'The request address could not be understood.'))));
+// Answers written before any hook runs carry these instead of helmet's (security.md §9).
+const BARE_ERROR_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; base-uri 'none'; frame-ancestors 'none'",
 };
+
+/** For what the router refuses before any hook runs (a broken %-escape, an over-long path parameter). */
+export const frameworkErrorHandler = (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void => {
+  const refusal =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new AppError('URI_TOO_LONG', 414, 'The request address is too long.')
+      : new AppError('BAD_REQUEST', 400, 'The request address could not be understood.');
+  reply.status(refusal.status).headers(BARE_ERROR_HEADERS).send(JSON.stringify(errorBody(refusal)));
+};
+
+/** What Node's HTTP parser refuses, by its error code; anything else it cannot parse is a 400. */
+function clientRefusal(code: string | undefined): AppError {
+  if (code === 'HPE_HEADER_OVERFLOW') return new AppError('HEADERS_TOO_LARGE', 431, 'The request headers are too large.');
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return new AppError('REQUEST_TIMEOUT', 408, 'The request took too long to arrive.');
+  return new AppError('BAD_REQUEST', 400, 'The request could not be understood.');
+}
+
+/**
+ * Node's 'clientError' (Fastify's clientErrorHandler): the request never became a request, so the
+ * answer is written to the socket by hand, then the connection closes. Only the error's code is
+ * logged: the error carries the raw bytes received, cookies and all.
+ */
+export function clientErrorHandler(this: FastifyInstance, error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const refusal = clientRefusal(error.code);
+  this.log.debug({ code: error.code, status: refusal.status }, 'client error');
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(errorBody(refusal));
+  const headers = Object.entries({ ...BARE_ERROR_HEADERS, 'content-length': String(Buffer.byteLength(body)), connection: 'close' })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  socket.end(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n${headers}\r\n${body}`, () => socket.destroy());
+}
+
+/** An `Expect` header other than 100-continue: Node would answer 417 with an empty body. */
+export function unmetExpectationHandler(_request: IncomingMessage, response: ServerResponse): void {
+  const body = JSON.stringify(errorBody(new AppError('EXPECTATION_FAILED', 417, 'The Expect header cannot be met; send the request without it.')));
+  response.writeHead(417, { ...BARE_ERROR_HEADERS, 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+}
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((rawError: FastifyError | AppError, request, reply) => {

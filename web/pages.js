@@ -1,7 +1,8 @@
 // The pages behind the links in Gatehouse's emails. A page never acts on load: a person presses
-// the button, so a mail scanner that fetches (or even renders) the link consumes nothing.
+// the button, so a mail scanner that fetches (or even renders) the link consumes nothing. Without
+// this script the form posts to the server, which answers with a page; with it the answer comes
+// from the JSON API and the page stays. The link's token is in the form's hidden field.
 const page = document.body.dataset.page;
-const token = new URLSearchParams(location.search).get('token') ?? '';
 const form = document.querySelector('form');
 const status = document.querySelector('[role="status"]');
 
@@ -22,18 +23,14 @@ async function post(path, body) {
 }
 
 const actions = {
-  'verify-email': () => post('/api/auth/email/verify', { token }),
-  'confirm-email-change': () => post('/api/auth/email/change/confirm', { token }),
-  'reset-password': (data) => post('/api/auth/password/reset', { token, newPassword: data.get('newPassword') }),
+  'verify-email': (data) => post('/api/auth/email/verify', { token: data.get('token') }),
+  'confirm-email-change': (data) => post('/api/auth/email/change/confirm', { token: data.get('token') }),
+  'reset-password': (data) => post('/api/auth/password/reset', { token: data.get('token'), newPassword: data.get('newPassword') }),
   'forgot-password': (data) => post('/api/auth/password/forgot', { email: data.get('email') }),
 };
 
-if (page !== 'forgot-password' && !/^[A-Za-z0-9_-]{43}$/.test(token)) {
-  say('This link is incomplete. Copy the whole address from the email, or ask for a new link.', false);
-  form.hidden = true;
-}
-
-form.addEventListener('submit', async (event) => {
+// A page without a form (an incomplete link, a finished action) has nothing to do.
+form?.addEventListener('submit', async (event) => {
   event.preventDefault();
   const button = form.querySelector('button');
   button.disabled = true;

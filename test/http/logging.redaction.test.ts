@@ -125,11 +125,11 @@ for (const kind of databaseKinds) {
       assert.deepEqual(leaks, []);
     });
 
-    it('the token in a query string is logged as [REDACTED], the rest of the URL kept', () => {
+    it('a URL with a query string is logged as its path and parameter names, without any value (security.md §10)', () => {
       const urls = parsed().map((e) => e.req?.url).filter((url): url is string => typeof url === 'string');
-      assert.ok(urls.includes('/api/auth/session?token=[REDACTED]'), `redacted URL logged: ${JSON.stringify(urls.filter((u) => u.includes('?')))}`);
-      assert.ok(urls.includes('/api/auth/events?token=[REDACTED]&code=[REDACTED]'));
-      assert.ok(urls.some((url) => url.startsWith('/nowhere?password=[REDACTED]&token=[REDACTED]')));
+      assert.ok(urls.includes('/api/auth/session?token'), `URL logged without values: ${JSON.stringify(urls.filter((u) => u.includes('?')))}`);
+      assert.ok(urls.includes('/api/auth/events?token&code'));
+      assert.ok(urls.includes('/nowhere?password&token'));
     });
 
     it('no request headers, no Set-Cookie and no client address are logged', () => {
