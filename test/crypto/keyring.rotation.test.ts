@@ -4,6 +4,7 @@
 // authenticator app enrolled under the old one still sign in.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createKeyring } from '../../src/crypto/keyring.ts';
 import { createTestApp, TEST_SECRET, type TestApp } from '../support/app.ts';
 import { oathtoolTotp } from '../support/authenticator.ts';
 import { Client, signedUpBrowser } from '../support/client.ts';
@@ -12,6 +13,14 @@ import { secondInstance, type SecondInstance } from '../support/instances.ts';
 import { enrolTotp } from '../support/two-factor.ts';
 
 const NEW_SECRET = Buffer.from('the-new-root-secret-after-rotation-0123456789abcdef');
+
+it('a keyed hash is made with the current key and looked up under every key, the current one first', () => {
+  const oldKeys = createKeyring(Buffer.from(TEST_SECRET));
+  const newKeys = createKeyring(NEW_SECRET, [Buffer.from(TEST_SECRET)]);
+  assert.notEqual(newKeys.mac('backup-code', 'u:ABCDE-FGHJK'), oldKeys.mac('backup-code', 'u:ABCDE-FGHJK'));
+  assert.deepEqual(newKeys.macUnderEveryKey('backup-code', 'u:ABCDE-FGHJK'), [newKeys.mac('backup-code', 'u:ABCDE-FGHJK'), oldKeys.mac('backup-code', 'u:ABCDE-FGHJK')]);
+  assert.deepEqual(oldKeys.macUnderEveryKey('backup-code', 'u:ABCDE-FGHJK'), [oldKeys.mac('backup-code', 'u:ABCDE-FGHJK')]);
+});
 
 for (const kind of databaseKinds) {
   describe(`root secret rotation (${kind})`, () => {
