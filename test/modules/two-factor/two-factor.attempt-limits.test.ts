@@ -67,11 +67,31 @@ for (const kind of databaseKinds) {
       return Number(row.n);
     }
 
-    /** 60 wrong codes at once, 5 on each of 12 challenges. */
+    /** Codes actually checked while `action` runs: each TOTP check opens the user's sealed secret once. */
+    async function totpChecksDuring<T>(action: () => Promise<T>): Promise<{ result: T; checked: number }> {
+      const keyring = t.ctx.keyring;
+      const open = keyring.open.bind(keyring);
+      let checked = 0;
+      keyring.open = (sealed, context) => {
+        if (context.startsWith('two_factor_methods:totp:')) checked += 1;
+        return open(sealed, context);
+      };
+      try {
+        return { result: await action(), checked };
+      } finally {
+        keyring.open = open;
+      }
+    }
+
+    /** 60 wrong codes at once, 5 on each of 12 challenges; returns the answers and the codes checked. */
     async function wrongCodesAcrossChallenges(email: string, password: string) {
-      const challenges = [];
+      const challenges: Awaited<ReturnType<typeof challenge>>[] = [];
       for (let i = 0; i < BURST / 5; i++) challenges.push(await challenge(email, password));
-      return Promise.all(challenges.flatMap(({ client, challengeId }) => Array.from({ length: 5 }, () => client.post('/api/auth/login/2fa', { challengeId, code: WRONG_CODE }))));
+      const { result, checked } = await totpChecksDuring(() =>
+        Promise.all(challenges.flatMap(({ client, challengeId }) => Array.from({ length: 5 }, () => client.post('/api/auth/login/2fa', { challengeId, code: WRONG_CODE })))),
+      );
+      assert.equal(checked, 10, 'codes checked in this burst');
+      return result;
     }
 
     async function signInWithRightCode(email: string, password: string, secret: string) {
@@ -82,7 +102,8 @@ for (const kind of databaseKinds) {
     it('60 wrong codes at once on one challenge: exactly 5 are checked, and the right code after them is refused (V6.3.1)', async () => {
       const { email, password, secret, user } = await twoFactorUser();
       const { client, challengeId } = await challenge(email, password);
-      const responses = await Promise.all(Array.from({ length: BURST }, () => client.post('/api/auth/login/2fa', { challengeId, code: WRONG_CODE })));
+      const { result: responses, checked } = await totpChecksDuring(() => Promise.all(Array.from({ length: BURST }, () => client.post('/api/auth/login/2fa', { challengeId, code: WRONG_CODE }))));
+      assert.equal(checked, 5);
       assert.deepEqual(tally(responses), { '401 INVALID_CODE': 5, '401 INVALID_CHALLENGE': BURST - 5 });
       assert.equal(await eventCount(user.id, 'two_factor_failed'), 5);
       const right = await client.post('/api/auth/login/2fa', { challengeId, code: await oathtoolTotp(secret, t.clock.now()) });
@@ -151,12 +172,13 @@ for (const kind of databaseKinds) {
       const again = await challenge(email, password);
       for (let i = 0; i < 4; i++) await again.client.post('/api/auth/login/2fa', { challengeId: again.challengeId, code: WRONG_CODE });
       assert.equal(await eventCount(user.id, 'two_factor_failed'), 9);
-      const responses = await Promise.all(Array.from({ length: BURST }, () => owner.post('/api/auth/reauthenticate', { password, code: WRONG_CODE })));
+      const { result: responses, checked } = await totpChecksDuring(() => Promise.all(Array.from({ length: BURST }, () => owner.post('/api/auth/reauthenticate', { password, code: WRONG_CODE }))));
+      assert.equal(checked, 1);
       assert.equal(tally(responses)['400 INVALID_CODE'], 1, JSON.stringify(tally(responses)));
       assert.equal(await eventCount(user.id, 'two_factor_failed'), 10);
     });
 
-    it('60 wrong passwords at once to turn two-factor off: exactly the 10 password checks of the hour run (V6.3.1)', async () => {
+    it('60 wrong passwords at once to turn two-factor off: exactly the 10 wrong password checks of the day run (V6.3.1)', async () => {
       const { client, user } = await twoFactorUser();
       const verify = t.ctx.hasher.verify.bind(t.ctx.hasher);
       let checked = 0;
@@ -181,8 +203,10 @@ for (const kind of databaseKinds) {
       const { email, password, user, client: owner } = await twoFactorUser();
       const { client, challengeId } = await challenge(email, password);
       for (let i = 0; i < 5; i++) await client.post('/api/auth/login/2fa', { challengeId, code: WRONG_CODE });
-      // 5 of the account's 10 are spent; the password-check budget (10) would let 10 through.
-      const responses = await Promise.all(Array.from({ length: BURST }, () => owner.post('/api/auth/2fa/disable', { password, token: WRONG_CODE })));
+      // 5 of the account's 10 are spent; a right password gives its password check back, so only
+      // the second-factor budget stands between these codes and the check.
+      const { result: responses, checked } = await totpChecksDuring(() => Promise.all(Array.from({ length: BURST }, () => owner.post('/api/auth/2fa/disable', { password, token: WRONG_CODE }))));
+      assert.equal(checked, 5);
       assert.equal(tally(responses)['400 INVALID_CODE'], 5, JSON.stringify(tally(responses)));
       assert.equal(await eventCount(user.id, 'two_factor_failed'), 10);
       assert.equal(await eventCount(user.id, 'two_factor_locked'), 1);
