@@ -177,6 +177,7 @@ export async function requestEmailChange(ctx: AppContext, auth: Authenticated, i
     await recordSecurityEvent(ctx, ctx.db, { type: 'email_change_failed', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip, metadata: { reason: 'invalid_password' } });
     throw new AppError('INVALID_PASSWORD', 400, 'Your password is not correct.', { fields: { password: 'is not correct' } });
   }
+  await ctx.limiters.passwordCheck.refund(auth.user.id);
   await requireSecondFactorCode(ctx, auth, input.code, info);
   await limitMail(ctx, newEmail, info);
   const taken = await accountStore.findUserByEmail(ctx.db, newEmail);
