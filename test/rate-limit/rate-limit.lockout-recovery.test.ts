@@ -3,15 +3,27 @@
 // known-device cookie is HttpOnly, SameSite=Lax and long-lived, and only browsers get one.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTestApp, type TestApp } from '../support/app.ts';
+import { createKeyring } from '../../src/crypto/keyring.ts';
+import { issueKnownDeviceCookie, knownDeviceOf } from '../../src/modules/accounts/known-device.ts';
+import { createTestApp, TEST_SECRET, type TestApp } from '../support/app.ts';
 import { Client, signedUpBrowser } from '../support/client.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { assertRateLimited, countingVerifications, freshAddress, KNOWN_DEVICE_COOKIE, knownDeviceCookieOf, signInFrom, statusesOf, WRONG_PASSWORD } from '../support/rate-limit.ts';
 import { linkIn, smtpEnv, startSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
+import { signedUpWithTotp } from '../support/two-factor.ts';
 
 const FAILURES_BEFORE_DELAY = 3;
 const FAILURES_PER_ACCOUNT_PER_DAY = 8;
 const NEW_PASSWORD = 'lantern-orchid-glacier-93';
+
+it('a known-device cookie stays valid after the root secret is rotated (GATEHOUSE_PREVIOUS_SECRETS)', () => {
+  const now = new Date();
+  const issued = issueKnownDeviceCookie(createKeyring(Buffer.from(TEST_SECRET)), 'user-1', null, now);
+  const rotated = createKeyring(Buffer.from('a-new-root-secret-that-is-long-enough-0123456789'), [Buffer.from(TEST_SECRET)]);
+  assert.equal(knownDeviceOf(rotated, 'user-1', issued.value, now), issued.value.split('.')[0]);
+  assert.equal(knownDeviceOf(rotated, 'user-2', issued.value, now), null, 'bound to its user');
+  assert.equal(knownDeviceOf(rotated, 'user-1', issued.value, issued.expiresAt), null, 'not past its expiry');
+});
 
 for (const kind of databaseKinds) {
   describe(`getting back in after a lockout (${kind})`, () => {
@@ -68,6 +80,17 @@ for (const kind of databaseKinds) {
       const bearer = await new Client(t.app, { ip: freshAddress() }).post('/api/auth/login', { email, password }, { 'x-session-transport': 'bearer', origin: '' });
       assert.equal(bearer.statusCode, 200, bearer.body);
       assert.equal(bearer.headers['set-cookie'], undefined, 'a bearer client gets no cookie at all');
+    });
+
+    it('a right password that goes on to ask for the second factor earns the cookie too: the password was proven', async () => {
+      const { email, password } = await signedUpWithTotp(t.app, t.clock);
+      const challenged = await signInFrom(t, freshAddress(), email, password);
+      assert.equal(challenged.json().twoFactorRequired, true, challenged.body);
+      const device = knownDeviceCookieOf(challenged);
+      const ip = freshAddress();
+      for (let i = 0; i < FAILURES_BEFORE_DELAY; i += 1) assert.equal((await signInFrom(t, ip, email, WRONG_PASSWORD)).statusCode, 401);
+      assertRateLimited(await signInFrom(t, ip, email, password));
+      assert.equal((await signInFrom(t, ip, email, password, device)).json().twoFactorRequired, true, 'the device is known; the second factor is still asked');
     });
   });
 

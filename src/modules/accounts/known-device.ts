@@ -15,9 +15,7 @@ export interface KnownDeviceCookie {
   expiresAt: Date;
 }
 
-function signature(keyring: Keyring, userId: string, deviceId: string, expiresSeconds: number): string {
-  return keyring.mac('known-device', JSON.stringify([userId, deviceId, expiresSeconds]));
-}
+const signed = (userId: string, deviceId: string, expiresSeconds: number): string => JSON.stringify([userId, deviceId, expiresSeconds]);
 
 /** The device id when this cookie was issued for this user and has not expired; otherwise null. */
 export function knownDeviceOf(keyring: Keyring, userId: string, cookie: string | undefined, now: Date): string | null {
@@ -26,12 +24,14 @@ export function knownDeviceOf(keyring: Keyring, userId: string, cookie: string |
   const [, deviceId, expires, mac] = parts as unknown as [string, string, string, string];
   const expiresSeconds = Number(expires);
   if (expiresSeconds * 1000 <= now.getTime()) return null;
-  return hashesEqual(mac, signature(keyring, userId, deviceId, expiresSeconds)) ? deviceId : null;
+  // Checked under the previous root secrets too, so a key rotation keeps devices known.
+  const valid = keyring.macUnderEveryKey('known-device', signed(userId, deviceId, expiresSeconds)).some((expected) => hashesEqual(mac, expected));
+  return valid ? deviceId : null;
 }
 
 /** A fresh cookie for this user, keeping the device id when the device was already known. */
 export function issueKnownDeviceCookie(keyring: Keyring, userId: string, knownDevice: string | null, now: Date): KnownDeviceCookie {
   const deviceId = knownDevice ?? generateToken();
   const expiresSeconds = Math.floor(now.getTime() / 1000) + KNOWN_DEVICE_DAYS * 86400;
-  return { value: `${deviceId}.${expiresSeconds}.${signature(keyring, userId, deviceId, expiresSeconds)}`, expiresAt: new Date(expiresSeconds * 1000) };
+  return { value: `${deviceId}.${expiresSeconds}.${keyring.mac('known-device', signed(userId, deviceId, expiresSeconds))}`, expiresAt: new Date(expiresSeconds * 1000) };
 }
