@@ -92,7 +92,17 @@ export interface StartedSession {
   unfamiliar: boolean;
 }
 
-/** Creates a session inside the caller's transaction (SPEC 4.2: a fresh token at every sign-in). */
+/**
+ * Live sessions one user may hold (security.md §3). Far more than the devices a person uses, so
+ * nobody meets it in normal use; it bounds what a script holding the password can pile up.
+ * Beyond it, the session least recently used ends.
+ */
+export const MAX_SESSIONS_PER_USER = 100;
+
+/**
+ * Creates a session inside the caller's transaction (SPEC 4.2: a fresh token at every sign-in),
+ * ending the least recently used one beyond MAX_SESSIONS_PER_USER.
+ */
 export async function startSession(ctx: AppContext, db: Kysely<Database>, input: NewSessionInput): Promise<StartedSession> {
   const { config } = ctx;
   const now = ctx.clock.now();
@@ -118,6 +128,7 @@ export async function startSession(ctx: AppContext, db: Kysely<Database>, input:
     last_active_at: now,
     expires_at: new Date(now.getTime() + lifetime * 1000),
   });
+  await store.revokeSessionsBeyond(db, input.userId, MAX_SESSIONS_PER_USER, now, 'session_limit');
   return {
     token,
     session: toSessionView(row, row.id, now),

@@ -170,3 +170,23 @@ export async function revokeSessionsByTokenHash(db: Kysely<Database>, tokenHashe
     .returning(['id', 'user_id'])
     .execute();
 }
+
+/** Revokes the user's live sessions beyond the `keep` most recently active ones. */
+export async function revokeSessionsBeyond(db: Kysely<Database>, userId: string, keep: number, now: Date, reason: string): Promise<number> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ revoked_at: now, revoked_reason: reason })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('sessions')
+        .select('id')
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .orderBy('last_active_at', 'desc')
+        .orderBy('created_at', 'desc')
+        .offset(keep),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
