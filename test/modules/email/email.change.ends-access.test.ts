@@ -9,6 +9,7 @@ import { oathtoolTotp } from '../../support/authenticator.ts';
 import { bearerClient, Client, FIREFOX_LINUX, signedUpBrowser, signInStatus, uniqueEmail } from '../../support/client.ts';
 import { assertInvalidToken } from '../../support/error-shape.ts';
 import { databaseKinds } from '../../support/databases.ts';
+import { secondInstance } from '../../support/instances.ts';
 import { linkIn, smtpEnv, startSmtpServer, type TestSmtpServer } from '../../support/smtp.ts';
 import { enrolTotp } from '../../support/two-factor.ts';
 
@@ -92,6 +93,21 @@ for (const kind of databaseKinds) {
       const changed = events.find((e) => e.type === 'email_changed');
       assert.ok(changed, events.map((e) => e.type).join(','));
       assert.equal(changed.metadata.revokedSessions, 2, 'the event counts the sessions it ended');
+    });
+
+    it('a session another instance has checked (and, on PostgreSQL, cached) is refused there on its next request', async () => {
+      const other = await secondInstance(t);
+      try {
+        const { client, email, password } = await signedUpBrowser(t.app);
+        const elsewhere = new Client(other.app, { userAgent: FIREFOX_LINUX });
+        assert.equal((await elsewhere.post('/api/auth/login', { email, password })).statusCode, 200);
+        assert.equal((await elsewhere.get('/api/auth/session')).statusCode, 200, 'the other instance accepts (and caches) it');
+        const token = await changeLink(client, uniqueEmail('moved'), password);
+        assert.equal((await client.post('/api/auth/email/change/confirm', { token })).statusCode, 200);
+        assert.equal((await elsewhere.get('/api/auth/session')).statusCode, 401, 'refused by the other instance at once');
+      } finally {
+        await other.close();
+      }
     });
 
     it('confirmed from a browser with no session of this user, every session ends', async () => {
