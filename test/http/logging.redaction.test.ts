@@ -67,6 +67,12 @@ for (const kind of databaseKinds) {
       // Change the password with the bearer session; the cookie session is revoked by it.
       const change = await api.put('/api/auth/change-password', { currentPassword: password, newPassword });
       assert.equal(change.statusCode, 200, change.body);
+      // A password change may go on under a new token: keep using (and looking for) that one.
+      const renewed = change.json().token as string | undefined;
+      if (renewed) {
+        api.bearer = renewed;
+        secrets.set('renewed bearer token', renewed);
+      }
       const wrongChange = await api.put('/api/auth/change-password', { currentPassword: wrongPassword, newPassword: password });
       assert.equal(wrongChange.statusCode, 400, wrongChange.body);
 
@@ -114,7 +120,7 @@ for (const kind of databaseKinds) {
     });
 
     it('no line contains a password, a session token, a cookie value or a secret query value (SPEC 4.10, ASVS 16.2.5)', () => {
-      assert.equal(secrets.size, 8, 'every secret of the flow was captured');
+      assert.ok(secrets.size >= 8, 'every secret of the flow was captured');
       const leaks: string[] = [];
       for (const line of lines()) {
         for (const [what, value] of secrets) {
