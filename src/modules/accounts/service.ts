@@ -1,5 +1,6 @@
 // Accounts: register, sign in, sign out, profile and password change (seed 003 §1, SPEC §2 and §4).
 import { AppError } from '../../errors.ts';
+import { addressBucket } from '../../http/client-address.ts';
 import type { AppContext, RequestInfo } from '../../context.ts';
 import { recordSecurityEvent } from '../events/service.ts';
 import { describeClient } from '../sessions/client-context.ts';
@@ -31,7 +32,7 @@ function cleanDisplayName(raw: string | null | undefined): string | null {
  */
 export async function register(ctx: AppContext, input: { email: string; password: string; displayName?: string | null | undefined }, info: RequestInfo): Promise<Registered> {
   const email = requireValidEmail(input.email);
-  await ctx.limiters.registration.consume(info.ip); // SPEC 4.5
+  await ctx.limiters.registration.consume(addressBucket(info.ip)); // security.md §7: an IPv6 /64 is one client
   // Registration mails the address (a link, or a notice to its owner), so it is limited per
   // address too; in a bucket of its own, so that it never changes how many reset or verification
   // mails an address has left (which would tell an account from no account).
