@@ -165,6 +165,15 @@ for (const kind of databaseKinds) {
       assertLocked(sixth.find((r) => r.statusCode === 429)!, newDayLeft);
     });
 
+    it('lockouts stop growing at 24 hours: the 7th is 16 h, the 8th 24 h rather than 32 h (V6.3.1)', async () => {
+      const { email, password, user } = await twoFactorUser();
+      // Six lockouts behind it, as after days of guessing (walking there takes days of bursts).
+      await t.ctx.db.updateTable('second_factor_attempts').set({ lockouts: 6 }).where('user_id', '=', user.id).execute();
+      assertLocked((await wrongCodesAcrossChallenges(email, password)).find((r) => r.statusCode === 429)!, 16 * 3600);
+      t.clock.advance(16 * 3600);
+      assertLocked((await wrongCodesAcrossChallenges(email, password)).find((r) => r.statusCode === 429)!, 24 * 3600);
+    });
+
     it('re-authentication codes share the account budget: 60 at once after 9 wrong sign-in codes get 1 checked (V6.3.1)', async () => {
       const { email, password, user, client: owner } = await twoFactorUser();
       const { client, challengeId } = await challenge(email, password);
