@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { migrateDown, migrateToLatest, migrationStatus } from '../../src/db/migrator.ts';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.ts';
 
-const tables = ['users', 'sessions', 'security_events', 'one_time_tokens', 'two_factor_methods', 'backup_codes', 'trusted_devices', 'mail_queue'];
+const tables = ['users', 'sessions', 'security_events', 'one_time_tokens', 'two_factor_methods', 'backup_codes', 'trusted_devices', 'mail_queue', 'second_factor_attempts'];
 
 for (const kind of databaseKinds) {
   describe(`migrations (${kind})`, () => {
@@ -69,9 +69,10 @@ for (const kind of databaseKinds) {
       await db.insertInto('two_factor_methods').values({ user_id: user.id, type: 'totp', secret_encrypted: 'x' }).execute();
       await db.insertInto('backup_codes').values({ user_id: user.id, code_hash: 'c1' }).execute();
       await db.insertInto('trusted_devices').values({ user_id: user.id, token_hash: 'd1', device: 'Test', expires_at: now }).execute();
+      await db.insertInto('second_factor_attempts').values({ user_id: user.id, failures: 1, lockouts: 0, day_started_at: now, day_failures: 1 }).execute();
 
       await db.deleteFrom('users').where('id', '=', user.id).execute();
-      for (const table of ['sessions', 'security_events', 'one_time_tokens', 'two_factor_methods', 'backup_codes', 'trusted_devices'] as const) {
+      for (const table of ['sessions', 'security_events', 'one_time_tokens', 'two_factor_methods', 'backup_codes', 'trusted_devices', 'second_factor_attempts'] as const) {
         const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', user.id).executeTakeFirstOrThrow();
         assert.equal(Number(row.n), 0, `${table} rows removed with the user`);
       }
