@@ -11,8 +11,16 @@ import type { ClientContext } from './client-context.ts';
 import * as store from './store.ts';
 import { currentTrustScore, signInTrustScore } from './trust-score.ts';
 
-/** lastActiveAt is written at most once a minute per session, so a read stays a read. */
-const TOUCH_INTERVAL_MS = 60_000;
+/**
+ * lastActiveAt is written at most once per tenth of the session's idle timeout, and at most once a
+ * minute, so most reads stay reads while activity always moves the idle deadline: the recorded
+ * activity is never more than a tenth of the timeout behind (security.md §3).
+ */
+const TOUCH_INTERVAL_MAX_MS = 60_000;
+
+function touchIntervalMs(idleTimeoutSeconds: number): number {
+  return Math.min(TOUCH_INTERVAL_MAX_MS, idleTimeoutSeconds * 100);
+}
 
 export interface SessionView {
   id: string;
@@ -141,7 +149,7 @@ export async function startSession(ctx: AppContext, db: Kysely<Database>, input:
 /**
  * The session check behind every authenticated request: from this instance's session cache when it
  * holds the row (PostgreSQL), otherwise one indexed query; no write unless the last write is a
- * minute old. Revoked, expired, idle or disabled-user sessions are refused at once (SPEC 4.7): the
+ * tenth of the idle timeout (at most a minute) old. Revoked, expired, idle or disabled-user sessions are refused at once (SPEC 4.7): the
  * cache is invalidated before any write is answered (cache.ts).
  */
 export async function authenticate(ctx: AppContext, token: string): Promise<Authenticated | null> {
@@ -186,9 +194,10 @@ function isLive(row: store.SessionWithUser, now: Date): boolean {
 
 async function toAuthenticated(ctx: AppContext, row: store.SessionWithUser, now: Date, tokenHash: string): Promise<Authenticated> {
   const session = sessionColumnsOf(row);
-  if (now.getTime() - row.last_active_at.getTime() >= TOUCH_INTERVAL_MS) {
+  const touchInterval = touchIntervalMs(row.idle_timeout_seconds);
+  if (now.getTime() - row.last_active_at.getTime() >= touchInterval) {
     // Report the new activity only if it was written (another request may have won the race).
-    if (await store.touchSession(ctx.db, row.session_id, now, new Date(now.getTime() - TOUCH_INTERVAL_MS))) session.last_active_at = now;
+    if (await store.touchSession(ctx.db, row.session_id, now, new Date(now.getTime() - touchInterval))) session.last_active_at = now;
     ctx.sessionCache?.forget(tokenHash);
   }
   const user = toPublicUser({
