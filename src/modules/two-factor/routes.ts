@@ -12,6 +12,9 @@ import { revokeTrustedDevice } from './trusted-devices.ts';
 const Code = Type.String({ minLength: 1, maxLength: 32 });
 const Methods = Type.Array(Type.Union([Type.Literal('totp'), Type.Literal('sms')]));
 
+const SMS_WARNING =
+  'An authenticator app is safer than text messages: someone who talks your mobile carrier into moving your number to their SIM card (a SIM swap) receives your codes. Use text messages only if you cannot use an app.';
+
 export function twoFactorRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     const auth = requireAuth(ctx);
@@ -88,13 +91,14 @@ export function twoFactorRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
       preHandler: auth,
       schema: {
         tags: ['two-factor'],
-        summary: 'Add a phone (E.164) for text-message codes; a code is sent to confirm it',
+        summary: 'Add a phone (E.164) for text-message codes; a code is sent to confirm it. The answer warns that an authenticator app is safer (SIM swap)',
         body: Type.Object({ phoneNumber: Type.String({ minLength: 2, maxLength: 32 }) }, { additionalProperties: false }),
-        response: { 200: SuccessMessage, ...mayConflict },
+        response: { 200: Type.Object({ success: Type.Literal(true), message: Type.String(), warning: Type.String() }), ...mayConflict },
       },
     }, async (request) => {
       await twoFactor.enableSms(ctx, authOf(request), request.body.phoneNumber, requestInfo(request));
-      return { success: true as const, message: 'We sent a 6-digit code to your phone.' };
+      // ASVS 6.6.1: a person choosing text messages is told what they risk (security.md §4).
+      return { success: true as const, message: 'We sent a 6-digit code to your phone. An authenticator app is safer than text messages, which a SIM swap can steal.', warning: SMS_WARNING };
     });
 
     app.post('/api/auth/2fa/sms/verify', {
