@@ -1,6 +1,7 @@
-// The durable outgoing-mail queue (issue 4): a request only writes the message into the database,
-// inside its own transaction, so sending never blocks or breaks it; a worker in every instance
-// sends what is due and retries failures with exponential backoff.
+// The durable outgoing-mail queue (security.md §8): a request only writes the message (or a job
+// that decides what to mail) into the database, inside its own transaction, so sending never
+// blocks or breaks it; a worker in every instance sends what is due, runs due jobs, and retries
+// failures with exponential backoff.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.ts';
