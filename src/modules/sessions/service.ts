@@ -267,8 +267,8 @@ export interface RenewedSessionToken {
 }
 
 /**
- * Gives the caller's session a new token in the caller's transaction (security.md §3, ASVS 7.2.4:
- * a new token on every authentication). The old token is refused from this commit on, on every
+ * Gives the caller's session a new token in the caller's transaction (security.md §3: a new
+ * token on every authentication). The old token is refused from this commit on, on every
  * instance: the update notifies every session cache, and the answer waits for them (cache.ts).
  * The device, its limits and "stay signed in" are kept; `authenticatedAt` (re-authentication)
  * makes it fresh, otherwise its freshness carries over.
@@ -288,7 +288,7 @@ export function markSessionAuthenticated(ctx: AppContext, auth: Authenticated): 
 
 /**
  * A sign-in ends every session the request carried (cookie or bearer), whoever's it is, in the
- * transaction that starts the new one (security.md §3, ASVS 7.2.4): no token known before the
+ * transaction that starts the new one (security.md §3): no token known before the
  * sign-in stays live beside the one it issues.
  */
 export async function endPresentedSessions(ctx: AppContext, db: Kysely<Database>, info: RequestInfo): Promise<void> {
