@@ -27,8 +27,9 @@ function limits(ctx: AppContext): store.AttemptLimits {
 /** Takes one attempt for the account, or answers 429 with the wait while it is locked. */
 export async function takeSecondFactorAttempt(ctx: AppContext, userId: string): Promise<SecondFactorAttempt> {
   const now = ctx.clock.now();
-  const { perDay } = limits(ctx);
-  const row = await store.takeAttempt(ctx.db, userId, limits(ctx), now);
+  const settings = limits(ctx);
+  const { perDay } = settings;
+  const row = await store.takeAttempt(ctx.db, userId, settings, now);
   if (!row) {
     const state = await store.findAttempts(ctx.db, userId);
     const dayEnds = state && state.day_failures >= perDay ? state.day_started_at.getTime() + DAY_MS : 0;
