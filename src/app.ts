@@ -17,6 +17,7 @@ import { migrateToLatest } from './db/migrator.ts';
 import { AppError, clientErrorHandler, frameworkErrorHandler, registerErrorHandling, unmetExpectationHandler } from './errors.ts';
 import { registerValidation } from './http/validation.ts';
 import { registerCsrfProtection } from './http/csrf.ts';
+import { openApiOptions } from './http/openapi.ts';
 import { trustProxyOption } from './http/trust-proxy.ts';
 import { loggerOptions } from './logging.ts';
 import { emailRoutes } from './modules/accounts/email-routes.ts';
@@ -126,19 +127,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw new AppError('BAD_REQUEST', 400, 'The request has no Host header.');
   });
   registerCsrfProtection(app, config);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Gatehouse', version: '0.1.0', description: 'Self-hosted account security: accounts, device sessions, security log.' },
-      servers: [{ url: config.publicUrl.origin }],
-      components: {
-        securitySchemes: {
-          sessionCookie: { type: 'apiKey', in: 'cookie', name: config.secureCookies ? '__Host-gatehouse_session' : 'gatehouse_session' },
-          bearer: { type: 'http', scheme: 'bearer' },
-        },
-      },
-    },
-  });
+  await app.register(swagger, openApiOptions(config));
 
   if (config.sessionCache && database.connectDedicated) {
     const cache = await startSessionCache<SessionWithUser>({

@@ -4,6 +4,7 @@ import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { AppError, unauthenticated } from '../../errors.ts';
 import type { AppContext } from '../../context.ts';
 import type { Verification } from '../../db/schema.ts';
+import { markSessionRequired } from '../../http/openapi.ts';
 import { readSessionToken, type TokenSource } from '../../http/session-transport.ts';
 import { hasSecondFactor } from '../two-factor/service.ts';
 import { authenticate, type Authenticated } from './service.ts';
@@ -47,7 +48,7 @@ export const twoFactorRequired = (): AppError =>
   new AppError('TWO_FACTOR_REQUIRED', 403, 'Set up a second factor (an authenticator app or a phone) to continue: this service requires one.');
 
 export function requireAuth(ctx: AppContext): preHandlerAsyncHookHandler {
-  return async function requireSession(request: FastifyRequest) {
+  return markSessionRequired(async function requireSession(request: FastifyRequest) {
     const presented = readSessionToken(request, ctx.config);
     if (!presented) throw unauthenticated();
     const auth = await authenticate(ctx, presented.token);
@@ -55,7 +56,7 @@ export function requireAuth(ctx: AppContext): preHandlerAsyncHookHandler {
     if (!ENROLMENT_ROUTES.has(`${request.method} ${request.routeOptions.url}`) && (await mustEnrolSecondFactor(ctx, auth))) throw twoFactorRequired();
     request.auth = auth;
     request.authSource = presented.source;
-  };
+  });
 }
 
 /** For handlers behind requireAuth: the session is there. */
