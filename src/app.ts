@@ -123,8 +123,8 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     xFrameOptions: { action: 'deny' },
   });
   app.addHook('onRequest', async (request) => {
-    if (closing) throw new AppError('SERVICE_UNAVAILABLE', 503, 'The service is restarting. Try again shortly.');
-    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw new AppError('BAD_REQUEST', 400, 'The request has no Host header.');
+    if (closing) throw new AppError('SERVICE_UNAVAILABLE', 'The service is restarting. Try again shortly.');
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw new AppError('BAD_REQUEST', 'The request has no Host header.');
   });
   registerCsrfProtection(app, config);
   await app.register(swagger, openApiOptions(config));

@@ -3,18 +3,20 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CATALOGUE, type ErrorCode } from './error-catalogue.ts';
 
 export class AppError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly status: number;
   readonly fields: Record<string, string> | undefined;
   /** Seconds, for 429 answers. */
   readonly retryAfter: number | undefined;
 
-  constructor(code: string, status: number, message: string, options: { fields?: Record<string, string>; retryAfter?: number } = {}) {
+  /** The status comes from the catalogue; the message defaults to the catalogue's. */
+  constructor(code: ErrorCode, message: string = ERROR_CATALOGUE[code].message, options: { fields?: Record<string, string>; retryAfter?: number } = {}) {
     super(message);
     this.code = code;
-    this.status = status;
+    this.status = ERROR_CATALOGUE[code].status;
     this.fields = options.fields;
     this.retryAfter = options.retryAfter;
   }
@@ -22,10 +24,10 @@ export class AppError extends Error {
 
 export function tooManyRequests(msBeforeNext: number): AppError {
   const retryAfter = Math.max(1, Math.ceil(msBeforeNext / 1000));
-  return new AppError('RATE_LIMITED', 429, `Too many attempts. Try again in ${retryAfter} seconds.`, { retryAfter });
+  return new AppError('RATE_LIMITED', `Too many attempts. Try again in ${retryAfter} seconds.`, { retryAfter });
 }
 
-export const unauthenticated = (): AppError => new AppError('UNAUTHENTICATED', 401, 'You are not signed in.');
+export const unauthenticated = (): AppError => new AppError('UNAUTHENTICATED');
 
 interface ValidationIssue {
   instancePath?: string;
@@ -72,16 +74,16 @@ const BARE_ERROR_HEADERS = {
 export const frameworkErrorHandler = (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void => {
   const refusal =
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-      ? new AppError('URI_TOO_LONG', 414, 'The request address is too long.')
-      : new AppError('BAD_REQUEST', 400, 'The request address could not be understood.');
+      ? new AppError('URI_TOO_LONG')
+      : new AppError('BAD_REQUEST', 'The request address could not be understood.');
   reply.status(refusal.status).headers(BARE_ERROR_HEADERS).send(JSON.stringify(errorBody(refusal)));
 };
 
 /** What Node's HTTP parser refuses, by its error code; anything else it cannot parse is a 400. */
 function clientRefusal(code: string | undefined): AppError {
-  if (code === 'HPE_HEADER_OVERFLOW') return new AppError('HEADERS_TOO_LARGE', 431, 'The request headers are too large.');
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return new AppError('REQUEST_TIMEOUT', 408, 'The request took too long to arrive.');
-  return new AppError('BAD_REQUEST', 400, 'The request could not be understood.');
+  if (code === 'HPE_HEADER_OVERFLOW') return new AppError('HEADERS_TOO_LARGE');
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return new AppError('REQUEST_TIMEOUT');
+  return new AppError('BAD_REQUEST');
 }
 
 /**
@@ -106,7 +108,7 @@ export function clientErrorHandler(this: FastifyInstance, error: Error & { code?
 
 /** An `Expect` header other than 100-continue: Node would answer 417 with an empty body. */
 export function unmetExpectationHandler(_request: IncomingMessage, response: ServerResponse): void {
-  const body = JSON.stringify(errorBody(new AppError('EXPECTATION_FAILED', 417, 'The Expect header cannot be met; send the request without it.')));
+  const body = JSON.stringify(errorBody(new AppError('EXPECTATION_FAILED')));
   response.writeHead(417, { ...BARE_ERROR_HEADERS, 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
 }
 
@@ -117,25 +119,26 @@ export function registerErrorHandling(app: FastifyInstance): void {
       error = rawError;
     } else if ((rawError as FastifyError).validation) {
       const validation = (rawError as FastifyError).validation as ValidationIssue[];
-      error = new AppError('VALIDATION_FAILED', 400, 'Some fields are missing or invalid.', {
+      error = new AppError('VALIDATION_FAILED', undefined, {
         fields: fieldsFromValidation(validation),
       });
     } else if (rawError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      error = new AppError('PAYLOAD_TOO_LARGE', 413, 'The request body is too large.');
+      error = new AppError('PAYLOAD_TOO_LARGE');
     } else if (rawError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      error = new AppError('UNSUPPORTED_MEDIA_TYPE', 415, 'Send the request body as application/json.');
+      error = new AppError('UNSUPPORTED_MEDIA_TYPE');
     } else if (isDependencyDown(rawError)) {
       request.log.error({ err: rawError }, 'dependency unavailable');
-      error = new AppError('SERVICE_UNAVAILABLE', 503, 'The service is temporarily unavailable. Try again shortly.');
+      error = new AppError('SERVICE_UNAVAILABLE');
     } else {
       const status = (rawError as FastifyError).statusCode;
       if (typeof status === 'number' && status >= 400 && status < 500) {
         // Fastify's own client errors: malformed JSON, empty body with a JSON content type, bad URL…
+        // (every one Fastify 5 raises here is a 400).
         const malformedJson = rawError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || rawError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || rawError instanceof SyntaxError;
-        error = new AppError(malformedJson ? 'MALFORMED_JSON' : 'BAD_REQUEST', status, malformedJson ? 'The request body is not valid JSON.' : 'The request could not be understood.');
+        error = new AppError(malformedJson ? 'MALFORMED_JSON' : 'BAD_REQUEST');
       } else {
         request.log.error({ err: rawError }, 'unhandled error');
-        error = new AppError('INTERNAL_ERROR', 500, 'Something went wrong on our side.');
+        error = new AppError('INTERNAL_ERROR');
       }
     }
     if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
@@ -143,6 +146,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((_request, reply) => {
-    return reply.status(404).send({ success: false, code: 'NOT_FOUND', message: 'There is nothing at this address.' });
+    const notFound = new AppError('NOT_FOUND');
+    return reply.status(notFound.status).send(errorBody(notFound));
   });
 }

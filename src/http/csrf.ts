@@ -22,7 +22,7 @@ export function registerCsrfProtection(app: FastifyInstance, config: Config): vo
   app.addHook('onRequest', async (request) => {
     if (SAFE_METHODS.has(request.method)) return;
     if (request.headers.authorization?.toLowerCase().startsWith('bearer ')) return;
-    const rejected = new AppError('CSRF_REJECTED', 403, 'This request did not come from this site.');
+    const rejected = new AppError('CSRF_REJECTED');
     if (request.headers['sec-fetch-site'] === 'cross-site') throw rejected;
     const origin = request.headers.origin === 'null' ? 'invalid' : originOf(request.headers.origin) ?? originOf(request.headers.referer);
     if (origin !== null) {

@@ -72,7 +72,7 @@ export interface LimiterOptions {
 /** A store failure must not open the gate: answer 503 rather than skip the limit. */
 function storeDown(error: unknown): never {
   if (error instanceof RateLimiterRes) throw tooManyRequests(error.msBeforeNext);
-  throw new AppError('SERVICE_UNAVAILABLE', 503, 'The service is temporarily unavailable. Try again shortly.');
+  throw new AppError('SERVICE_UNAVAILABLE');
 }
 
 export function createLimiters(options: LimiterOptions): Limiters {

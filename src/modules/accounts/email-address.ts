@@ -15,6 +15,6 @@ export function isValidEmail(email: string): boolean {
 
 export function requireValidEmail(raw: string): string {
   const email = normalizeEmail(raw);
-  if (!isValidEmail(email)) throw new AppError('INVALID_EMAIL', 400, 'Enter a valid email address.', { fields: { email: 'is not a valid email address' } });
+  if (!isValidEmail(email)) throw new AppError('INVALID_EMAIL', undefined, { fields: { email: 'is not a valid email address' } });
   return email;
 }

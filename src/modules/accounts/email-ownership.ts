@@ -30,7 +30,7 @@ const VERIFICATION_REQUEST_JOB = 'email_verification_request';
 /** What an email change voids: every link mailed before it, to either address. */
 const LINKS_VOIDED_BY_EMAIL_CHANGE: readonly TokenPurpose[] = ['password_reset', 'email_verification', 'email_change'];
 
-const invalidLink = (): AppError => new AppError('INVALID_TOKEN', 400, 'This link is invalid or has expired. Ask for a new one.', { fields: { token: 'is invalid or expired' } });
+const invalidLink = (): AppError => new AppError('INVALID_TOKEN', undefined, { fields: { token: 'is invalid or expired' } });
 
 /** SPEC 4.5: mail-sending routes are limited per destination address and per client IP. */
 async function limitMail(ctx: AppContext, address: string, info: RequestInfo): Promise<void> {
@@ -61,7 +61,7 @@ export async function queueVerificationMail(ctx: AppContext, db: Kysely<Database
 }
 
 export async function requestVerificationForSession(ctx: AppContext, auth: Authenticated, info: RequestInfo): Promise<void> {
-  if (auth.user.emailVerified) throw new AppError('ALREADY_VERIFIED', 400, 'Your email address is already confirmed.');
+  if (auth.user.emailVerified) throw new AppError('ALREADY_VERIFIED');
   await limitMail(ctx, auth.user.email, info);
   await ctx.db.transaction().execute(async (trx) => {
     await queueVerificationMail(ctx, trx, { id: auth.user.id, email: auth.user.email });
@@ -140,7 +140,7 @@ export async function resetPassword(ctx: AppContext, input: { token: string; new
   if ((user.password_changed_at?.toISOString() ?? null) !== link.payload.passwordChangedAt || user.status !== 'active') throw invalidLink();
   const password = normalizePassword(input.newPassword);
   const problem = await passwordProblem(password, { minLength: ctx.config.passwordMinLength, hasher: ctx.hasher.name, email: user.email, displayName: user.display_name, productName: ctx.config.productName });
-  if (problem) throw new AppError('WEAK_PASSWORD', 400, problem, { fields: { newPassword: problem } });
+  if (problem) throw new AppError('WEAK_PASSWORD', problem, { fields: { newPassword: problem } });
   const passwordHash = await ctx.hasher.hash(password);
   await ctx.db.transaction().execute(async (trx) => {
     const now = ctx.clock.now();
@@ -159,7 +159,7 @@ export async function resetPassword(ctx: AppContext, input: { token: string; new
 /** With a second factor on, a sensitive action also needs a TOTP or backup code (security.md §8). */
 async function requireSecondFactorCode(ctx: AppContext, auth: Authenticated, code: string | undefined, info: RequestInfo): Promise<void> {
   if (!(await hasSecondFactor(ctx, auth.user.id))) return;
-  if (!code) throw new AppError('CODE_REQUIRED', 400, 'Enter a code from your authenticator app or a backup code.', { fields: { code: 'is required' } });
+  if (!code) throw new AppError('CODE_REQUIRED', undefined, { fields: { code: 'is required' } });
   await confirmWithSecondFactor(ctx, auth.user, code, info);
 }
 
@@ -169,13 +169,13 @@ async function requireSecondFactorCode(ctx: AppContext, auth: Authenticated, cod
  */
 export async function requestEmailChange(ctx: AppContext, auth: Authenticated, input: { newEmail: string; password: string; code?: string | undefined }, info: RequestInfo, verifyPassword: (password: string) => Promise<boolean>): Promise<void> {
   const newEmail = requireValidEmail(input.newEmail);
-  if (newEmail === auth.user.email) throw new AppError('EMAIL_UNCHANGED', 400, 'That is already your email address.', { fields: { newEmail: 'is your current address' } });
+  if (newEmail === auth.user.email) throw new AppError('EMAIL_UNCHANGED', undefined, { fields: { newEmail: 'is your current address' } });
   requireFreshAuthentication(ctx, auth);
   // Spent before the hash, so guesses in flight together cannot exceed the budget (security.md §6).
   await ctx.limiters.passwordCheck.consume(auth.user.id);
   if (!(await verifyPassword(input.password))) {
     await recordSecurityEvent(ctx, ctx.db, { type: 'email_change_failed', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip, metadata: { reason: 'invalid_password' } });
-    throw new AppError('INVALID_PASSWORD', 400, 'Your password is not correct.', { fields: { password: 'is not correct' } });
+    throw new AppError('INVALID_PASSWORD', undefined, { fields: { password: 'is not correct' } });
   }
   await ctx.limiters.passwordCheck.refund(auth.user.id);
   await requireSecondFactorCode(ctx, auth, input.code, info);
@@ -206,7 +206,7 @@ export async function confirmEmailChange(ctx: AppContext, token: string, info: R
     const now = ctx.clock.now();
     if (!(await consumeToken(trx, link.id, now))) throw invalidLink();
     if (!(await accountStore.changeEmail(trx, user.id, newEmail, now))) {
-      throw new AppError('EMAIL_TAKEN', 409, 'That address now belongs to another account.');
+      throw new AppError('EMAIL_TAKEN', 'That address now belongs to another account.');
     }
     const voidedLinks = await voidPendingTokens(trx, user.id, LINKS_VOIDED_BY_EMAIL_CHANGE);
     const revokedSessions = await revokeSessionsInTransaction(ctx, trx, user.id, keepSessionId, 'email_changed');

@@ -20,7 +20,7 @@ export type Registered =
 
 function cleanDisplayName(raw: string | null | undefined): string | null {
   // Half a surrogate pair would be silently replaced by the database driver.
-  if (raw && !raw.isWellFormed()) throw new AppError('VALIDATION_FAILED', 400, 'The display name contains broken characters.', { fields: { displayName: 'is not valid Unicode' } });
+  if (raw && !raw.isWellFormed()) throw new AppError('VALIDATION_FAILED', 'The display name contains broken characters.', { fields: { displayName: 'is not valid Unicode' } });
   const name = raw?.normalize('NFC').trim();
   return name ? name : null;
 }
@@ -39,7 +39,7 @@ export async function register(ctx: AppContext, input: { email: string; password
   await ctx.limiters.mailToAddress.consume(`register:${email}`);
   const displayName = cleanDisplayName(input.displayName);
   const problem = await passwordProblem(input.password, { minLength: ctx.config.passwordMinLength, hasher: ctx.hasher.name, email, displayName, productName: ctx.config.productName });
-  if (problem) throw new AppError('WEAK_PASSWORD', 400, problem, { fields: { password: problem } });
+  if (problem) throw new AppError('WEAK_PASSWORD', problem, { fields: { password: problem } });
 
   const passwordHash = await ctx.hasher.hash(normalizePassword(input.password));
   const client = await describeClient(ctx.keyring, info.ip, info.userAgent);
@@ -63,7 +63,7 @@ export async function register(ctx: AppContext, input: { email: string; password
       }
       return { kind: 'verification_sent' };
     }
-    if (!user) throw new AppError('EMAIL_TAKEN', 409, 'An account with this email already exists. Sign in instead.', { fields: { email: 'is already registered' } });
+    if (!user) throw new AppError('EMAIL_TAKEN', undefined, { fields: { email: 'is already registered' } });
     await endPresentedSessions(ctx, trx, info);
     const started = await startSession(ctx, trx, { userId: user.id, client, verification: 'password', remember: false });
     await queueVerificationMail(ctx, trx, user);
@@ -80,7 +80,7 @@ export async function register(ctx: AppContext, input: { email: string; password
 
 export async function getProfile(ctx: AppContext, auth: Authenticated): Promise<PublicUser> {
   const user = await store.findUserById(ctx.db, auth.user.id);
-  if (!user) throw new AppError('UNAUTHENTICATED', 401, 'You are not signed in.');
+  if (!user) throw new AppError('UNAUTHENTICATED');
   return toPublicUser(user);
 }
 
@@ -97,7 +97,7 @@ export async function updateProfile(ctx: AppContext, auth: Authenticated, input:
       user = await store.updateNotificationSettings(trx, auth.user.id, input.notifyNewSignIn, now);
       fields.push('notifyNewSignIn');
     }
-    if (!user) throw new AppError('UNAUTHENTICATED', 401, 'You are not signed in.');
+    if (!user) throw new AppError('UNAUTHENTICATED');
     if (fields.length > 0) await recordSecurityEvent(ctx, trx, { type: 'profile_updated', userId: user.id, sessionId: auth.session.id, ip: info.ip, metadata: { fields } });
     return toPublicUser(user);
   });
@@ -123,19 +123,19 @@ export async function changePassword(
     throw error;
   }
   const user = await store.findUserById(ctx.db, auth.user.id);
-  if (!user) throw new AppError('UNAUTHENTICATED', 401, 'You are not signed in.');
+  if (!user) throw new AppError('UNAUTHENTICATED');
   const current = normalizePassword(input.currentPassword);
   if (!user.password_hash || !(await ctx.hasher.verify(user.password_hash, current))) {
     await recordSecurityEvent(ctx, ctx.db, { type: 'password_change_failed', userId: user.id, sessionId: auth.session.id, ip: info.ip, metadata: { reason: 'invalid_current_password' } });
-    throw new AppError('INVALID_CURRENT_PASSWORD', 400, 'Your current password is not correct.', { fields: { currentPassword: 'is not correct' } });
+    throw new AppError('INVALID_CURRENT_PASSWORD', undefined, { fields: { currentPassword: 'is not correct' } });
   }
   await ctx.limiters.passwordCheck.refund(user.id);
   const next = normalizePassword(input.newPassword);
   if (next === current) {
-    throw new AppError('PASSWORD_UNCHANGED', 400, 'The new password must differ from the current one.', { fields: { newPassword: 'is the same as the current password' } });
+    throw new AppError('PASSWORD_UNCHANGED', undefined, { fields: { newPassword: 'is the same as the current password' } });
   }
   const problem = await passwordProblem(next, { minLength: ctx.config.passwordMinLength, hasher: ctx.hasher.name, email: user.email, displayName: user.display_name, productName: ctx.config.productName });
-  if (problem) throw new AppError('WEAK_PASSWORD', 400, problem, { fields: { newPassword: problem } });
+  if (problem) throw new AppError('WEAK_PASSWORD', problem, { fields: { newPassword: problem } });
 
   const newHash = await ctx.hasher.hash(next);
   return ctx.db.transaction().execute(async (trx) => {

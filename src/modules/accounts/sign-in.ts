@@ -41,10 +41,10 @@ const CHALLENGE_TTL_SECONDS = 5 * 60;
 // would reveal whether the address already had an account.
 function invalidCredentials(ctx: AppContext): AppError {
   const hint = ctx.config.requireEmailVerification ? ' If you just signed up, confirm your email address first.' : '';
-  return new AppError('INVALID_CREDENTIALS', 401, `Invalid email or password.${hint}`);
+  return new AppError('INVALID_CREDENTIALS', `Invalid email or password.${hint}`);
 }
 // One answer for an unknown, expired, used, exhausted or foreign challenge.
-const invalidChallenge = (): AppError => new AppError('INVALID_CHALLENGE', 401, 'This sign-in has expired or is not valid. Sign in again.');
+const invalidChallenge = (): AppError => new AppError('INVALID_CHALLENGE');
 
 export interface SignedIn {
   kind: 'signed_in';
@@ -136,7 +136,7 @@ export async function signIn(
   }
   if (user.status !== 'active') {
     await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user.id, ip: info.ip, metadata: { reason: 'account_disabled' } });
-    throw new AppError('ACCOUNT_DISABLED', 403, 'This account has been disabled. Contact the administrator.');
+    throw new AppError('ACCOUNT_DISABLED');
   }
   if (ctx.config.requireEmailVerification && !user.email_verified_at) {
     await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user.id, ip: info.ip, metadata: { reason: 'email_not_verified' } });
@@ -218,7 +218,7 @@ export async function completeSecondFactor(
   if (!outcome) {
     await recordSecondFactorFailure(ctx, user.id, input.method ?? 'totp', attempt, info);
     const left = MAX_CODE_ATTEMPTS - used;
-    throw new AppError('INVALID_CODE', 401, left > 0 ? `That code is not valid. ${left} attempt${left === 1 ? '' : 's'} left.` : 'That code is not valid. Sign in again.', {
+    throw new AppError('INVALID_CODE', left > 0 ? `That code is not valid. ${left} attempt${left === 1 ? '' : 's'} left.` : 'That code is not valid. Sign in again.', {
       fields: { code: 'is not valid' },
     });
   }
@@ -246,12 +246,12 @@ export async function reauthenticate(ctx: AppContext, auth: Authenticated, input
   const user = await store.findUserById(ctx.db, auth.user.id);
   if (!user?.password_hash || !(await ctx.hasher.verify(user.password_hash, normalizePassword(input.password)))) {
     await recordSecurityEvent(ctx, ctx.db, { type: 'reauthentication_failed', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip, metadata: { reason: 'invalid_password' } });
-    throw new AppError('INVALID_PASSWORD', 400, 'Your password is not correct.', { fields: { password: 'is not correct' } });
+    throw new AppError('INVALID_PASSWORD', undefined, { fields: { password: 'is not correct' } });
   }
   await ctx.limiters.passwordCheck.refund(auth.user.id);
   let method: SecondFactorMethod | null = null;
   if (await hasSecondFactor(ctx, user.id)) {
-    if (!input.code) throw new AppError('CODE_REQUIRED', 400, 'Enter a code from your authenticator app or a backup code.', { fields: { code: 'is required' } });
+    if (!input.code) throw new AppError('CODE_REQUIRED', undefined, { fields: { code: 'is required' } });
     method = (await confirmWithSecondFactor(ctx, user, input.code, info)).method;
   }
   // security.md §3: fresh again, under a new token.

@@ -37,7 +37,7 @@ function encodeCursor(seq: string): string {
 
 function decodeCursor(raw: string): string {
   const match = /^e(\d{1,19})$/.exec(Buffer.from(raw, 'base64url').toString('utf8'));
-  if (!match?.[1] || BigInt(match[1]) > MAX_BIGINT) throw new AppError('VALIDATION_FAILED', 400, 'The cursor is not one this service gave out.', { fields: { cursor: 'is invalid' } });
+  if (!match?.[1] || BigInt(match[1]) > MAX_BIGINT) throw new AppError('VALIDATION_FAILED', 'The cursor is not one this service gave out.', { fields: { cursor: 'is invalid' } });
   return match[1];
 }
 

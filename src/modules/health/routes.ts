@@ -15,7 +15,7 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
         await ctx.database.ping();
       } catch (error) {
         request.log.warn({ err: error }, 'database not reachable');
-        throw new AppError('DATABASE_UNAVAILABLE', 503, 'The database is not reachable.');
+        throw new AppError('DATABASE_UNAVAILABLE');
       }
       return { success: true as const, status: 'ready' };
     });

@@ -45,7 +45,7 @@ export async function mustEnrolSecondFactor(ctx: AppContext, auth: Authenticated
 }
 
 export const twoFactorRequired = (): AppError =>
-  new AppError('TWO_FACTOR_REQUIRED', 403, 'Set up a second factor (an authenticator app or a phone) to continue: this service requires one.');
+  new AppError('TWO_FACTOR_REQUIRED');
 
 export function requireAuth(ctx: AppContext): preHandlerAsyncHookHandler {
   return markSessionRequired(async function requireSession(request: FastifyRequest) {

@@ -224,7 +224,7 @@ export async function revokeSession(ctx: AppContext, auth: Authenticated, sessio
   await ctx.db.transaction().execute(async (trx) => {
     // Scoped to the caller's own user: another user's session id is simply "not found" (ASVS 8.2.2).
     const revoked = await store.revokeSession(trx, auth.user.id, sessionId, ctx.clock.now(), 'revoked_by_user');
-    if (!revoked) throw new AppError('SESSION_NOT_FOUND', 404, 'No active session with that id.');
+    if (!revoked) throw new AppError('SESSION_NOT_FOUND');
     await recordSecurityEvent(ctx, trx, {
       type: 'session_revoked',
       userId: auth.user.id,
@@ -254,7 +254,7 @@ export const FRESH_AUTHENTICATION_SECONDS = 10 * 60;
 
 export function requireFreshAuthentication(ctx: AppContext, auth: Authenticated): void {
   if (ctx.clock.now().getTime() - auth.authenticatedAt.getTime() > FRESH_AUTHENTICATION_SECONDS * 1000) {
-    throw new AppError('REAUTH_REQUIRED', 403, 'Confirm it is you: re-enter your password to continue.');
+    throw new AppError('REAUTH_REQUIRED');
   }
 }
 

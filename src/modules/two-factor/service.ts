@@ -26,7 +26,7 @@ export const MAX_CODE_ATTEMPTS = 5;
 /** When this few backup codes remain, responses say so. */
 const LOW_BACKUP_CODES = 2;
 
-const invalidCode = (): AppError => new AppError('INVALID_CODE', 400, 'That code is not valid.', { fields: { code: 'is not valid' } });
+const invalidCode = (): AppError => new AppError('INVALID_CONFIRMATION_CODE', undefined, { fields: { code: 'is not valid' } });
 
 function totpContext(userId: string): string {
   return `two_factor_methods:totp:${userId}`;
@@ -93,7 +93,7 @@ export interface TotpSetup {
 export async function enableTotp(ctx: AppContext, auth: Authenticated, info: RequestInfo): Promise<TotpSetup> {
   requireFreshAuthentication(ctx, auth); // ASVS 7.5.1
   const existing = await store.findMethod(ctx.db, auth.user.id, 'totp');
-  if (existing?.verified_at) throw new AppError('TWO_FACTOR_ALREADY_ENABLED', 409, 'An authenticator app is already set up. Disable it first to set up another.');
+  if (existing?.verified_at) throw new AppError('TWO_FACTOR_ALREADY_ENABLED');
   const secret = generateTotpSecret();
   const url = otpauthUrl(ctx.config.productName, auth.user.email, secret);
   const hadFactor = await store.hasVerifiedMethod(ctx.db, auth.user.id);
@@ -118,8 +118,8 @@ async function activate(ctx: AppContext, trx: Kysely<Database>, auth: Authentica
 
 export async function verifyTotpSetup(ctx: AppContext, auth: Authenticated, code: string, info: RequestInfo): Promise<void> {
   const method = await store.findMethod(ctx.db, auth.user.id, 'totp');
-  if (!method?.secret_encrypted) throw new AppError('NO_PENDING_SETUP', 400, 'Start setting up an authenticator app first.');
-  if (method.verified_at) throw new AppError('TWO_FACTOR_ALREADY_ENABLED', 409, 'The authenticator app is already set up.');
+  if (!method?.secret_encrypted) throw new AppError('NO_PENDING_SETUP');
+  if (method.verified_at) throw new AppError('TWO_FACTOR_ALREADY_ENABLED', 'The authenticator app is already set up.');
   const attempt = await takeSecondFactorAttempt(ctx, auth.user.id); // security.md §6: before the check
   const step = matchTotpStep({ secretBase32: ctx.keyring.open(method.secret_encrypted, totpContext(auth.user.id)), code, timestamp: ctx.clock.now().getTime() });
   if (step === null) {
@@ -220,12 +220,12 @@ export const backupCodesRunningLow = (remaining: number | undefined): boolean =>
 
 /** Seed 003 §2.3: the password and a TOTP or backup code; ends every other session. */
 export async function disable(ctx: AppContext, auth: Authenticated, input: { password: string; token: string }, info: RequestInfo, verifyPassword: (password: string) => Promise<boolean>): Promise<void> {
-  if (!(await store.hasVerifiedMethod(ctx.db, auth.user.id))) throw new AppError('TWO_FACTOR_NOT_ENABLED', 400, 'Two-factor authentication is not on.');
+  if (!(await store.hasVerifiedMethod(ctx.db, auth.user.id))) throw new AppError('TWO_FACTOR_NOT_ENABLED');
   // security.md §6: each check takes its attempt before it runs — the password from the signed-in
   // password-check budget (given back when right), the code from the account's second-factor budget.
   await ctx.limiters.passwordCheck.consume(auth.user.id);
   if (!(await verifyPassword(input.password))) {
-    throw new AppError('INVALID_PASSWORD', 400, 'Your password is not correct.', { fields: { password: 'is not correct' } });
+    throw new AppError('INVALID_PASSWORD', undefined, { fields: { password: 'is not correct' } });
   }
   await ctx.limiters.passwordCheck.refund(auth.user.id);
   const attempt = await takeSecondFactorAttempt(ctx, auth.user.id);
@@ -239,7 +239,7 @@ export async function disable(ctx: AppContext, auth: Authenticated, input: { pas
     await recordSecurityEvent(ctx, trx, { type: 'two_factor_disabled', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip, metadata: { revokedSessions, confirmedWith: result.method } });
     await notices.twoFactorChanged(ctx, trx, auth.user.email, false, result.method);
   }).catch(async (error: unknown) => {
-    if (error instanceof AppError && error.code === 'INVALID_CODE') await recordSecondFactorFailure(ctx, auth.user.id, 'totp', attempt, info);
+    if (error instanceof AppError && error.code === 'INVALID_CONFIRMATION_CODE') await recordSecondFactorFailure(ctx, auth.user.id, 'totp', attempt, info);
     throw error;
   });
   await clearSecondFactorFailures(ctx, auth.user.id);
@@ -248,7 +248,7 @@ export async function disable(ctx: AppContext, auth: Authenticated, input: { pas
 /** New backup codes replace every old one; needs a fresh authentication (SPEC 4.8). */
 export async function regenerateBackupCodes(ctx: AppContext, auth: Authenticated, info: RequestInfo): Promise<string[]> {
   requireFreshAuthentication(ctx, auth);
-  if (!(await store.hasVerifiedMethod(ctx.db, auth.user.id))) throw new AppError('TWO_FACTOR_NOT_ENABLED', 400, 'Two-factor authentication is not on.');
+  if (!(await store.hasVerifiedMethod(ctx.db, auth.user.id))) throw new AppError('TWO_FACTOR_NOT_ENABLED');
   return ctx.db.transaction().execute(async (trx) => {
     const codes = await backupCodesFor(ctx, trx, auth.user.id);
     await recordSecurityEvent(ctx, trx, { type: 'backup_codes_regenerated', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip });
@@ -266,7 +266,7 @@ async function sendCode(ctx: AppContext, userId: string, phone: string, purpose:
   } catch {
     // The code never arrived: drop it, so the one the user may already hold keeps working.
     await deleteToken(ctx.db, id);
-    throw new AppError('SMS_UNAVAILABLE', 503, 'The text message could not be sent. Try again shortly.');
+    throw new AppError('SMS_UNAVAILABLE');
   }
   // Delivered: a newer code replaces every older one.
   await deleteOtherTokens(ctx.db, userId, purpose, id);
@@ -277,10 +277,10 @@ export async function enableSms(ctx: AppContext, auth: Authenticated, phoneNumbe
   requireFreshAuthentication(ctx, auth); // ASVS 7.5.1
   const parsed = parsePhoneNumberFromString(phoneNumber.trim());
   if (!phoneNumber.trim().startsWith('+') || !parsed?.isValid()) {
-    throw new AppError('INVALID_PHONE_NUMBER', 400, 'Enter the phone number in international format, like +447911123456.', { fields: { phoneNumber: 'is not a valid international (E.164) number' } });
+    throw new AppError('INVALID_PHONE_NUMBER', undefined, { fields: { phoneNumber: 'is not a valid international (E.164) number' } });
   }
   const existing = await store.findMethod(ctx.db, auth.user.id, 'sms');
-  if (existing?.verified_at) throw new AppError('TWO_FACTOR_ALREADY_ENABLED', 409, 'A phone is already set up. Disable two-factor authentication first to change it.');
+  if (existing?.verified_at) throw new AppError('TWO_FACTOR_ALREADY_ENABLED', 'A phone is already set up. Disable two-factor authentication first to change it.');
   await store.upsertPendingMethod(ctx.db, { userId: auth.user.id, type: 'sms', secretEncrypted: null, phone: parsed.number, now: ctx.clock.now() });
   await sendCode(ctx, auth.user.id, parsed.number, 'sms_setup_code', {});
   await recordSecurityEvent(ctx, ctx.db, { type: 'two_factor_setup_started', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip, metadata: { method: 'sms' } });
@@ -289,7 +289,7 @@ export async function enableSms(ctx: AppContext, auth: Authenticated, phoneNumbe
 /** Confirms the phone with the texted code; returns backup codes when this is the first factor. */
 export async function verifySms(ctx: AppContext, auth: Authenticated, code: string, info: RequestInfo): Promise<string[]> {
   const method = await store.findMethod(ctx.db, auth.user.id, 'sms');
-  if (!method || method.verified_at) throw new AppError('NO_PENDING_SETUP', 400, 'Add a phone number first.');
+  if (!method || method.verified_at) throw new AppError('NO_PENDING_SETUP', 'Add a phone number first.');
   const now = ctx.clock.now();
   const sent = await findLatestLiveToken(ctx.db, auth.user.id, 'sms_setup_code', now, MAX_CODE_ATTEMPTS);
   // security.md §6: the texted code's attempt and the account's are both taken before the comparison.
@@ -312,6 +312,6 @@ export async function verifySms(ctx: AppContext, auth: Authenticated, code: stri
 /** Texts a sign-in code for the given challenge to the user's verified phone. */
 export async function sendSignInSms(ctx: AppContext, userId: string, challengeTokenId: string): Promise<void> {
   const method = await store.findMethod(ctx.db, userId, 'sms');
-  if (!method?.verified_at || !method.phone_e164) throw new AppError('SMS_NOT_ENABLED', 400, 'Text-message codes are not set up for this account.');
+  if (!method?.verified_at || !method.phone_e164) throw new AppError('SMS_NOT_ENABLED');
   await sendCode(ctx, userId, method.phone_e164, 'sms_sign_in_code', { challenge: challengeTokenId });
 }

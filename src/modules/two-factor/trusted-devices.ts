@@ -49,7 +49,7 @@ export async function listTrustedDevices(ctx: AppContext, userId: string): Promi
 export async function revokeTrustedDevice(ctx: AppContext, auth: Authenticated, id: string, info: RequestInfo): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     // Scoped to the caller: another user's device id is "not found" (ASVS 8.2.2).
-    if ((await store.revokeTrustedDevices(trx, auth.user.id, id, ctx.clock.now())) === 0) throw new AppError('TRUSTED_DEVICE_NOT_FOUND', 404, 'No trusted device with that id.');
+    if ((await store.revokeTrustedDevices(trx, auth.user.id, id, ctx.clock.now())) === 0) throw new AppError('TRUSTED_DEVICE_NOT_FOUND');
     await recordSecurityEvent(ctx, trx, { type: 'trusted_device_revoked', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip, metadata: { trustedDeviceId: id } });
   });
 }

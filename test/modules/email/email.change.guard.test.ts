@@ -87,7 +87,7 @@ for (const kind of databaseKinds) {
       assert.equal(fresh.statusCode, 202, fresh.body);
     });
 
-    it('with a second factor on: no code is 400 CODE_REQUIRED, a wrong one 400 INVALID_CODE, a TOTP or a backup code is accepted (ASVS 7.5.1)', async () => {
+    it('with a second factor on: no code is 400 CODE_REQUIRED, a wrong one 400 INVALID_CONFIRMATION_CODE, a TOTP or a backup code is accepted (ASVS 7.5.1)', async () => {
       const { client, password } = await signedUpBrowser(t.app);
       const { secret, backupCodes } = await enrolTotp(client, t.clock);
       const linksBefore = await queuedCount(t, 'email_change');
@@ -99,7 +99,7 @@ for (const kind of databaseKinds) {
 
       const wrong = await client.post('/api/auth/email/change', { newEmail: uniqueEmail('new'), password, code: '000000' });
       assert.equal(wrong.statusCode, 400, wrong.body);
-      assert.equal(wrong.json().code, 'INVALID_CODE');
+      assert.equal(wrong.json().code, 'INVALID_CONFIRMATION_CODE');
       assert.equal(await queuedCount(t, 'email_change'), linksBefore, 'no link without the second factor');
 
       const withTotp = await client.post('/api/auth/email/change', { newEmail: uniqueEmail('new'), password, code: await oathtoolTotp(secret, t.clock.now()) });

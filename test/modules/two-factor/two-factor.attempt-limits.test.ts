@@ -183,7 +183,7 @@ for (const kind of databaseKinds) {
       assert.equal(await eventCount(user.id, 'two_factor_failed'), 9);
       const { result: responses, checked } = await totpChecksDuring(() => Promise.all(Array.from({ length: BURST }, () => owner.post('/api/auth/reauthenticate', { password, code: WRONG_CODE }))));
       assert.equal(checked, 1);
-      assert.equal(tally(responses)['400 INVALID_CODE'], 1, JSON.stringify(tally(responses)));
+      assert.equal(tally(responses)['400 INVALID_CONFIRMATION_CODE'], 1, JSON.stringify(tally(responses)));
       assert.equal(await eventCount(user.id, 'two_factor_failed'), 10);
     });
 
@@ -216,7 +216,7 @@ for (const kind of databaseKinds) {
       // the second-factor budget stands between these codes and the check.
       const { result: responses, checked } = await totpChecksDuring(() => Promise.all(Array.from({ length: BURST }, () => owner.post('/api/auth/2fa/disable', { password, token: WRONG_CODE }))));
       assert.equal(checked, 5);
-      assert.equal(tally(responses)['400 INVALID_CODE'], 5, JSON.stringify(tally(responses)));
+      assert.equal(tally(responses)['400 INVALID_CONFIRMATION_CODE'], 5, JSON.stringify(tally(responses)));
       assert.equal(await eventCount(user.id, 'two_factor_failed'), 10);
       assert.equal(await eventCount(user.id, 'two_factor_locked'), 1);
     });
@@ -249,7 +249,7 @@ for (const kind of databaseKinds) {
         const code = lastCode();
         const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
         const responses = await Promise.all(Array.from({ length: BURST }, () => client.post('/api/auth/2fa/sms/verify', { code: wrong })));
-        assert.deepEqual(tally(responses), { '400 INVALID_CODE': BURST });
+        assert.deepEqual(tally(responses), { '400 INVALID_CONFIRMATION_CODE': BURST });
         assert.equal(await eventCount(user.id, 'two_factor_failed'), 5);
         assert.equal((await client.post('/api/auth/2fa/sms/verify', { code })).statusCode, 400);
       });

@@ -91,11 +91,11 @@ for (const kind of databaseKinds) {
       await challenge(email, password); // still asked for the second factor
     });
 
-    it('disable with a wrong code answers 400 INVALID_CODE and two-factor stays on', async () => {
+    it('disable with a wrong code answers 400 INVALID_CONFIRMATION_CODE and two-factor stays on', async () => {
       const { client, email, password, secret } = await twoFactorUser();
       const response = await client.post('/api/auth/2fa/disable', { password, token: await wrongTotp(secret) });
       assert.equal(response.statusCode, 400, response.body);
-      assert.equal(response.json().code, 'INVALID_CODE');
+      assert.equal(response.json().code, 'INVALID_CONFIRMATION_CODE');
       const after = await status(client);
       assert.equal(after.enabled, true);
       assert.equal(after.backupCodesRemaining, 10);
@@ -109,7 +109,7 @@ for (const kind of databaseKinds) {
       const setupCode = await oathtoolTotp(secret, new Date(t.clock.now().getTime() - 30_000));
       const response = await client.post('/api/auth/2fa/disable', { password, token: setupCode });
       assert.equal(response.statusCode, 400, response.body);
-      assert.equal(response.json().code, 'INVALID_CODE');
+      assert.equal(response.json().code, 'INVALID_CONFIRMATION_CODE');
       assert.equal((await status(client)).enabled, true);
     });
 
@@ -213,7 +213,7 @@ for (const kind of databaseKinds) {
       assert.equal((await client.post('/api/auth/2fa/regenerate-codes')).statusCode, 200);
     });
 
-    it('reauthenticate refuses a wrong password (400 INVALID_PASSWORD), a missing code (400 CODE_REQUIRED) and a wrong code (400 INVALID_CODE), and none of them makes the session fresh', async () => {
+    it('reauthenticate refuses a wrong password (400 INVALID_PASSWORD), a missing code (400 CODE_REQUIRED) and a wrong code (400 INVALID_CONFIRMATION_CODE), and none of them makes the session fresh', async () => {
       const { client, password, secret } = await twoFactorUser();
       t.clock.advance(11 * 60);
 
@@ -229,7 +229,7 @@ for (const kind of databaseKinds) {
 
       const wrongCode = await client.post('/api/auth/reauthenticate', { password, code: await wrongTotp(secret) });
       assert.equal(wrongCode.statusCode, 400, wrongCode.body);
-      assert.equal(wrongCode.json().code, 'INVALID_CODE');
+      assert.equal(wrongCode.json().code, 'INVALID_CONFIRMATION_CODE');
 
       const still = await client.post('/api/auth/2fa/regenerate-codes');
       assert.equal(still.statusCode, 403, 'still not fresh');

@@ -57,7 +57,7 @@ for (const kind of databaseKinds) {
 
       const stale = await client.post('/api/auth/2fa/verify-setup', { token: await oathtoolTotp(first.secret, t.clock.now()) });
       assert.equal(stale.statusCode, 400, 'the replaced secret no longer verifies');
-      assert.equal(stale.json().code, 'INVALID_CODE');
+      assert.equal(stale.json().code, 'INVALID_CONFIRMATION_CODE');
       const ok = await client.post('/api/auth/2fa/verify-setup', { token: await oathtoolTotp(second.secret, t.clock.now()) });
       assert.equal(ok.statusCode, 200, ok.body);
 

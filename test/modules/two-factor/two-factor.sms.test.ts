@@ -160,12 +160,12 @@ for (const kind of databaseKinds) {
       });
     }
 
-    it('a wrong code is refused with 400 INVALID_CODE and the phone stays unconfirmed', async () => {
+    it('a wrong code is refused with 400 INVALID_CONFIRMATION_CODE and the phone stays unconfirmed', async () => {
       const { client } = await signedUpBrowser(t.app);
       const code = await enableSms(client);
       const wrong = await client.post('/api/auth/2fa/sms/verify', { code: otherThan(code) });
       assert.equal(wrong.statusCode, 400, wrong.body);
-      assert.equal(wrong.json().code, 'INVALID_CODE');
+      assert.equal(wrong.json().code, 'INVALID_CONFIRMATION_CODE');
       const status = (await client.get('/api/auth/2fa/status')).json();
       assert.equal(status.enabled, false);
       assert.deepEqual(status.pending, ['sms']);
@@ -217,7 +217,7 @@ for (const kind of databaseKinds) {
       }
       const late = await client.post('/api/auth/2fa/sms/verify', { code });
       assert.equal(late.statusCode, 400, late.body);
-      assert.equal(late.json().code, 'INVALID_CODE');
+      assert.equal(late.json().code, 'INVALID_CONFIRMATION_CODE');
       assert.equal((await status(client)).enabled, false);
       const fresh = await enableSms(client);
       assert.equal((await client.post('/api/auth/2fa/sms/verify', { code: fresh })).statusCode, 200);
@@ -272,7 +272,7 @@ for (const kind of databaseKinds) {
       t.clock.advance(301);
       const late = await client.post('/api/auth/2fa/sms/verify', { code });
       assert.equal(late.statusCode, 400, late.body);
-      assert.equal(late.json().code, 'INVALID_CODE');
+      assert.equal(late.json().code, 'INVALID_CONFIRMATION_CODE');
       assert.equal((await client.get('/api/auth/2fa/status')).json().enabled, false);
     });
 
