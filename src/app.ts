@@ -13,6 +13,7 @@ import type { AppContext } from './context.ts';
 import { createKeyring } from './crypto/keyring.ts';
 import { createPasswordHasher } from './crypto/passwords.ts';
 import { openDatabase, type DatabaseHandle } from './db/database.ts';
+import type { SessionWithUser } from './db/schema.ts';
 import { migrateToLatest } from './db/migrator.ts';
 import { AppError, clientErrorHandler, frameworkErrorHandler, registerErrorHandling, unmetExpectationHandler } from './errors.ts';
 import { registerValidation } from './http/validation.ts';
@@ -23,16 +24,16 @@ import { loggerOptions } from './logging.ts';
 import { emailRoutes } from './modules/accounts/email-routes.ts';
 import { addressRequestJobs } from './modules/accounts/email-ownership.ts';
 import { accountRoutes } from './modules/accounts/routes.ts';
-import { eventRoutes } from './modules/events/routes.ts';
+import { eventRoutes } from './modules/accounts/event-routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
-import { startSessionCache } from './modules/sessions/cache.ts';
+import { startSessionCache } from './session-cache/cache.ts';
 import { sessionRoutes } from './modules/sessions/routes.ts';
-import type { SessionWithUser } from './modules/sessions/store.ts';
 import { twoFactorRoutes } from './modules/two-factor/routes.ts';
+import { hasSecondFactor } from './modules/two-factor/service.ts';
 import { webRoutes } from './modules/web/routes.ts';
 import { createMailTransport } from './notify/mail.ts';
 import { createSmsSender } from './notify/sms.ts';
-import { housekeeping } from './jobs/housekeeping.ts';
+import { housekeeping } from './modules/housekeeping/service.ts';
 import { startMailWorker } from './jobs/mail-queue.ts';
 import { createLimiters } from './rate-limit/limiters.ts';
 
@@ -81,6 +82,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     mail: createMailTransport(config),
     limiters: createLimiters({ enabled: config.rateLimitEnabled, prefix: config.rateLimitPrefix, settings: config.rateLimits, keyring, redis }),
     sessionCache: null,
+    hasSecondFactor: (userId) => hasSecondFactor(ctx, userId),
   };
 
   const app = Fastify({

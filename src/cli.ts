@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateDown, migrateToLatest, migrationStatus } from './db/migrator.ts';
 import { serve } from './main.ts';
-import { housekeeping } from './jobs/housekeeping.ts';
+import { housekeeping } from './modules/housekeeping/service.ts';
 
 const usage = `usage:
   gatehouse serve                     start the server (applies pending migrations first)

@@ -5,12 +5,11 @@ import type { Config } from './config.ts';
 import type { Keyring } from './crypto/keyring.ts';
 import type { PasswordHasher } from './crypto/passwords.ts';
 import type { DatabaseHandle } from './db/database.ts';
-import type { Database } from './db/schema.ts';
+import type { Database, SessionWithUser } from './db/schema.ts';
 import type { MailTransport } from './notify/mail.ts';
 import type { SmsSender } from './notify/sms.ts';
 import type { Limiters } from './rate-limit/limiters.ts';
-import type { SessionCache } from './modules/sessions/cache.ts';
-import type { SessionWithUser } from './modules/sessions/store.ts';
+import type { SessionCache } from './session-cache/cache.ts';
 
 export interface AppContext {
   config: Config;
@@ -24,6 +23,11 @@ export interface AppContext {
   mail: MailTransport;
   /** PostgreSQL with SESSION_CACHE on: recently checked sessions, invalidated by NOTIFY. */
   sessionCache: SessionCache<SessionWithUser> | null;
+  /**
+   * Whether the user has a verified second factor: answered by two-factor/, asked by the session
+   * check, which sits below it, while REQUIRE_TWO_FACTOR holds a session to enrolment (security.md §4).
+   */
+  hasSecondFactor(userId: string): Promise<boolean>;
 }
 
 /** What a route hands a service about the caller's connection. */

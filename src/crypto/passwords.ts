@@ -10,6 +10,11 @@ const ARGON2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 const BCRYPT_COST = 12;
 export const BCRYPT_MAX_BYTES = 72;
 
+/** Unicode is compared and counted after NFKC, so the same password typed on any keyboard matches. */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC');
+}
+
 export interface PasswordHasher {
   readonly name: PasswordHasherName;
   hash(password: string): Promise<string>;

@@ -141,3 +141,14 @@ export type User = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 export type Session = Selectable<SessionsTable>;
 export type NewSession = Insertable<SessionsTable>;
+/** The session check's row, a session joined to its user (sessions/store.ts): what the session cache holds. */
+export type SessionWithUser = Pick<
+  Session,
+  'token_hash' | 'device' | 'browser' | 'os' | 'ip_masked' | 'location' | 'trust_score' | 'verification' | 'idle_timeout_seconds' | 'authenticated_at' | 'last_active_at' | 'expires_at' | 'revoked_at'
+> &
+  Pick<User, 'email' | 'email_verified_at' | 'display_name' | 'role' | 'status' | 'last_login_at' | 'notify_new_sign_in'> & {
+    session_id: string;
+    session_created_at: Date;
+    user_id: string;
+    user_created_at: Date;
+  };

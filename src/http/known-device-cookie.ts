@@ -2,7 +2,12 @@
 // __Host- prefix under https, like the session cookie. Browsers only: a bearer client gets none.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
-import type { KnownDeviceCookie } from '../modules/accounts/known-device.ts';
+
+/** A signed device cookie as issued (sign-in/known-device.ts). */
+export interface KnownDeviceCookie {
+  value: string;
+  expiresAt: Date;
+}
 
 function knownDeviceCookieName(config: Config): string {
   return config.secureCookies ? '__Host-gatehouse_device' : 'gatehouse_device';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { hashIp } from '../../src/modules/sessions/client-context.ts';
+import { hashIp } from '../../src/http/client-context.ts';
 import { createTestApp, TEST_SECRET, type TestApp } from '../support/app.ts';
 import { Client, STRONG_PASSWORD, uniqueEmail } from '../support/client.ts';
 import { databaseKinds } from '../support/databases.ts';

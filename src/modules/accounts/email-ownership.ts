@@ -10,13 +10,14 @@ import { enqueueMail, enqueueMailJob, type MailJobs } from '../../jobs/mail-queu
 import { messages } from '../../notify/messages.ts';
 import { notices } from '../../notify/notices.ts';
 import { requireValidEmail } from './email-address.ts';
-import { normalizePassword, passwordProblem } from './password-policy.ts';
-import * as accountStore from './store.ts';
+import { normalizePassword } from '../../crypto/passwords.ts';
+import { passwordProblem } from './password-policy.ts';
+import * as accountStore from '../users/store.ts';
 import { recordSecurityEvent } from '../events/service.ts';
 import { consumeToken, findLiveToken, reissueToken, voidPendingTokens, type TokenPurpose } from '../one-time-tokens/service.ts';
 import { requireFreshAuthentication, revokeSessionsInTransaction, type Authenticated } from '../sessions/service.ts';
 import { confirmWithSecondFactor, hasSecondFactor } from '../two-factor/service.ts';
-import { forgetTrustedDevices } from '../two-factor/trusted-devices.ts';
+import { forgetTrustedDevices } from '../sessions/trusted-devices.ts';
 
 const HOUR = 3600_000;
 const VERIFICATION_TTL_MS = 24 * HOUR;

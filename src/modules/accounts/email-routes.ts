@@ -11,7 +11,7 @@ import { authOf, requireAuth } from '../sessions/require-auth.ts';
 import { authenticate, type Authenticated } from '../sessions/service.ts';
 import * as email from './email-ownership.ts';
 import { PASSWORD_MAX_LENGTH } from './password-policy.ts';
-import { verifyOwnPassword } from './service.ts';
+import { verifyOwnPassword } from '../users/own-password.ts';
 
 const LinkToken = Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]+$', description: 'From the emailed link' });
 const Email = Type.String({ minLength: 3, maxLength: 254 });

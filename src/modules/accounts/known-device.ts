@@ -4,16 +4,12 @@
 // a known device is not refused by counts that strangers ran up, and has a small budget of its own.
 import type { Keyring } from '../../crypto/keyring.ts';
 import { generateToken, hashesEqual } from '../../crypto/tokens.ts';
+import type { KnownDeviceCookie } from '../../http/known-device-cookie.ts';
 
 /** How long a device stays known after its last sign-in with the right password. */
 export const KNOWN_DEVICE_DAYS = 365;
 
 const COOKIE_SHAPE = /^([A-Za-z0-9_-]{43})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
-
-export interface KnownDeviceCookie {
-  value: string;
-  expiresAt: Date;
-}
 
 const signed = (userId: string, deviceId: string, expiresSeconds: number): string => JSON.stringify([userId, deviceId, expiresSeconds]);
 

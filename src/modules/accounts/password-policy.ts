@@ -1,7 +1,7 @@
 // SPEC 4.1 / ASVS 6.2 / NIST 800-63B: length, not composition. At least `minLength` code points
 // (after NFKC), at most 256, no truncation (bcrypt's 72-byte limit is refused, not cut), common and
 // guessable passwords refused using the user's own email and name and the product name as context.
-import { BCRYPT_MAX_BYTES } from '../../crypto/passwords.ts';
+import { BCRYPT_MAX_BYTES, normalizePassword } from '../../crypto/passwords.ts';
 import { estimateStrength } from './password-strength.ts';
 import type { PasswordHasherName } from '../../config.ts';
 
@@ -14,11 +14,6 @@ export interface PolicyContext {
   email?: string | undefined;
   displayName?: string | null | undefined;
   productName: string;
-}
-
-/** Unicode is compared and counted after NFKC, so the same password typed on any keyboard matches. */
-export function normalizePassword(password: string): string {
-  return password.normalize('NFKC');
 }
 
 function personalWords(context: PolicyContext): string[] {

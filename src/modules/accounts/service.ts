@@ -3,15 +3,16 @@ import { AppError } from '../../errors.ts';
 import { addressBucket } from '../../http/client-address.ts';
 import type { AppContext, RequestInfo } from '../../context.ts';
 import { recordSecurityEvent } from '../events/service.ts';
-import { describeClient } from '../sessions/client-context.ts';
+import { describeClient } from '../../http/client-context.ts';
 import { endPresentedSessions, renewSessionToken, revokeSessionsInTransaction, startSession, type Authenticated, type RenewedSessionToken, type StartedSession } from '../sessions/service.ts';
 import { requireValidEmail } from './email-address.ts';
-import { normalizePassword, passwordProblem } from './password-policy.ts';
-import { forgetTrustedDevices } from '../two-factor/trusted-devices.ts';
+import { normalizePassword } from '../../crypto/passwords.ts';
+import { passwordProblem } from './password-policy.ts';
+import { forgetTrustedDevices } from '../sessions/trusted-devices.ts';
 import { notices } from '../../notify/notices.ts';
 import { queueVerificationMail } from './email-ownership.ts';
-import * as store from './store.ts';
-import { toPublicUser, type PublicUser } from './user-view.ts';
+import * as store from '../users/store.ts';
+import { toPublicUser, type PublicUser } from '../users/user-view.ts';
 
 export type Registered =
   | { kind: 'signed_in'; user: PublicUser; started: StartedSession }
@@ -150,10 +151,4 @@ export async function changePassword(
     await recordSecurityEvent(ctx, trx, { type: 'password_changed', userId: user.id, sessionId: auth.session.id, ip: info.ip, metadata: { revokedSessions } });
     return { revokedSessions, renewed };
   });
-}
-
-/** For actions that take the password in the request (SPEC 4.8). */
-export async function verifyOwnPassword(ctx: AppContext, userId: string, password: string): Promise<boolean> {
-  const user = await store.findUserById(ctx.db, userId);
-  return Boolean(user?.password_hash) && (await ctx.hasher.verify(user!.password_hash!, normalizePassword(password)));
 }

@@ -8,7 +8,7 @@ import type { AppContext, RequestInfo } from '../../context.ts';
 import type { Database, User, Verification } from '../../db/schema.ts';
 import { recordSecurityEvent } from '../events/service.ts';
 import { consumeToken, findLiveToken, issueToken, reserveAttempt } from '../one-time-tokens/service.ts';
-import { describeClient, hashIp, type ClientContext } from '../sessions/client-context.ts';
+import { describeClient, hashIp, type ClientContext } from '../../http/client-context.ts';
 import { endPresentedSessions, markSessionAuthenticated, startSession, type Authenticated, type RenewedSessionToken, type StartedSession } from '../sessions/service.ts';
 import {
   backupCodesRunningLow,
@@ -23,15 +23,16 @@ import {
   takeSecondFactorAttempt,
   type SecondFactorMethod,
 } from '../two-factor/service.ts';
-import { isTrustedDevice, trustDevice } from '../two-factor/trusted-devices.ts';
+import { isTrustedDevice, trustDevice } from '../sessions/trusted-devices.ts';
 import { notices } from '../../notify/notices.ts';
 import { addressBucket } from '../../http/client-address.ts';
 import type { SignInAttempt } from '../../rate-limit/limiters.ts';
 import { requireValidEmail } from './email-address.ts';
-import { issueKnownDeviceCookie, knownDeviceOf, type KnownDeviceCookie } from './known-device.ts';
-import { normalizePassword } from './password-policy.ts';
-import * as store from './store.ts';
-import { toPublicUser, type PublicUser } from './user-view.ts';
+import type { KnownDeviceCookie } from '../../http/known-device-cookie.ts';
+import { issueKnownDeviceCookie, knownDeviceOf } from './known-device.ts';
+import { normalizePassword } from '../../crypto/passwords.ts';
+import * as store from '../users/store.ts';
+import { toPublicUser, type PublicUser } from '../users/user-view.ts';
 
 /** A challenge lives 5 minutes and dies after 5 wrong codes (issue 3, SPEC 4.5). */
 const CHALLENGE_TTL_SECONDS = 5 * 60;

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { AppError } from '../../errors.ts';
 import type { AppContext } from '../../context.ts';
 import type { Database } from '../../db/schema.ts';
-import { hashIp } from '../sessions/client-context.ts';
+import { hashIp } from '../../http/client-context.ts';
 import * as store from './store.ts';
 import type { EventMetadata, SecurityEventType } from './types.ts';
 

@@ -6,7 +6,6 @@ import type { AppContext } from '../../context.ts';
 import type { Verification } from '../../db/schema.ts';
 import { markSessionRequired } from '../../http/openapi.ts';
 import { readSessionToken, type TokenSource } from '../../http/session-transport.ts';
-import { hasSecondFactor } from '../two-factor/service.ts';
 import { authenticate, type Authenticated } from './service.ts';
 
 declare module 'fastify' {
@@ -41,7 +40,7 @@ const SECOND_FACTOR_VERIFIED: ReadonlySet<Verification> = new Set(['two_factor',
  * none. Only such a session pays for the lookup.
  */
 export async function mustEnrolSecondFactor(ctx: AppContext, auth: Authenticated): Promise<boolean> {
-  return ctx.config.requireTwoFactor && !SECOND_FACTOR_VERIFIED.has(auth.session.verification) && !(await hasSecondFactor(ctx, auth.user.id));
+  return ctx.config.requireTwoFactor && !SECOND_FACTOR_VERIFIED.has(auth.session.verification) && !(await ctx.hasSecondFactor(auth.user.id));
 }
 
 export const twoFactorRequired = (): AppError =>

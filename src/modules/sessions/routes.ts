@@ -6,7 +6,7 @@ import { ErrorBody, errorResponses, SessionView, Success } from '../../http/sche
 import { clearSessionCookie } from '../../http/session-transport.ts';
 import { authOf, requireAuth } from './require-auth.ts';
 import * as sessions from './service.ts';
-import { listTrustedDevices } from '../two-factor/trusted-devices.ts';
+import { listTrustedDevices } from './trusted-devices.ts';
 
 const TrustedDeviceView = Type.Object({
   id: Type.String({ format: 'uuid' }),

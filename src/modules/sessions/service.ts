@@ -4,10 +4,10 @@ import type { Kysely } from 'kysely';
 import { AppError, unauthenticated } from '../../errors.ts';
 import { generateToken, hashToken, hashesEqual } from '../../crypto/tokens.ts';
 import type { AppContext, RequestInfo } from '../../context.ts';
-import type { Database, Verification } from '../../db/schema.ts';
+import type { Database, SessionWithUser, Verification } from '../../db/schema.ts';
 import { recordSecurityEvent } from '../events/service.ts';
-import { toPublicUser, type PublicUser } from '../accounts/user-view.ts';
-import type { ClientContext } from './client-context.ts';
+import { toPublicUser, type PublicUser } from '../users/user-view.ts';
+import type { ClientContext } from '../../http/client-context.ts';
 import * as store from './store.ts';
 import { currentTrustScore, signInTrustScore } from './trust-score.ts';
 
@@ -170,7 +170,7 @@ export async function authenticate(ctx: AppContext, token: string): Promise<Auth
   return toAuthenticated(ctx, row, now, tokenHash);
 }
 
-function sessionColumnsOf(row: store.SessionWithUser): SessionColumns {
+function sessionColumnsOf(row: SessionWithUser): SessionColumns {
   return {
     id: row.session_id,
     device: row.device,
@@ -188,11 +188,11 @@ function sessionColumnsOf(row: store.SessionWithUser): SessionColumns {
 }
 
 /** Not revoked, not expired, not idle too long, and its user not disabled (SPEC 4.7). */
-function isLive(row: store.SessionWithUser, now: Date): boolean {
+function isLive(row: SessionWithUser, now: Date): boolean {
   return row.revoked_at === null && row.status === 'active' && endsAt(sessionColumnsOf(row)) > now;
 }
 
-async function toAuthenticated(ctx: AppContext, row: store.SessionWithUser, now: Date, tokenHash: string): Promise<Authenticated> {
+async function toAuthenticated(ctx: AppContext, row: SessionWithUser, now: Date, tokenHash: string): Promise<Authenticated> {
   const session = sessionColumnsOf(row);
   const touchInterval = touchIntervalMs(row.idle_timeout_seconds);
   if (now.getTime() - row.last_active_at.getTime() >= touchInterval) {

@@ -1,6 +1,6 @@
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import { postgresPoolOf } from '../../db/database.ts';
-import type { Database, NewSession } from '../../db/schema.ts';
+import type { Database, NewSession, SessionWithUser } from '../../db/schema.ts';
 
 export async function insertSession(db: Kysely<Database>, values: NewSession) {
   return db.insertInto('sessions').values(values).returningAll().executeTakeFirstOrThrow();
@@ -49,7 +49,7 @@ const compiledLookups = new WeakMap<Kysely<Database>, CompiledQuery<SessionWithU
  * expired, idle, user disabled) is decided by the caller from these columns so the query stays a
  * single unique-index probe.
  */
-export async function findSessionWithUser(db: Kysely<Database>, tokenHash: string): Promise<SessionWithUserRow | undefined> {
+export async function findSessionWithUser(db: Kysely<Database>, tokenHash: string): Promise<SessionWithUser | undefined> {
   let compiled = compiledLookups.get(db);
   if (!compiled) {
     compiled = sessionWithUserQuery(db, '').compile();
@@ -63,8 +63,6 @@ export async function findSessionWithUser(db: Kysely<Database>, tokenHash: strin
   const result = await db.executeQuery<SessionWithUserRow>({ ...compiled, parameters: [tokenHash] });
   return result.rows[0];
 }
-
-export type SessionWithUser = NonNullable<Awaited<ReturnType<typeof findSessionWithUser>>>;
 
 /**
  * The guard on last_active_at makes concurrent requests of one session write at most once.

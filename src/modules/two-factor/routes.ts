@@ -4,10 +4,10 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.ts';
 import { requestInfo } from '../../http/request-info.ts';
 import { ErrorBody, errorResponses, Success, SuccessMessage } from '../../http/schemas.ts';
-import { verifyOwnPassword } from '../accounts/service.ts';
+import { verifyOwnPassword } from '../users/own-password.ts';
 import { authOf, requireAuth } from '../sessions/require-auth.ts';
 import * as twoFactor from './service.ts';
-import { revokeTrustedDevice } from './trusted-devices.ts';
+import { revokeTrustedDevice } from '../sessions/trusted-devices.ts';
 
 const Code = Type.String({ minLength: 1, maxLength: 32 });
 const Methods = Type.Array(Type.Union([Type.Literal('totp'), Type.Literal('sms')]));

@@ -14,7 +14,7 @@ import { hashesEqual } from '../../crypto/tokens.ts';
 import { backupCodeHashes, generateBackupCodes, hashBackupCode, normalizeBackupCode } from './backup-codes.ts';
 import * as store from './store.ts';
 import { generateTotpSecret, matchTotpStep, otpauthUrl } from './totp.ts';
-import { forgetTrustedDevices } from './trusted-devices.ts';
+import { forgetTrustedDevices } from '../sessions/trusted-devices.ts';
 import { clearSecondFactorFailures, takeSecondFactorAttempt, type SecondFactorAttempt } from './attempts.ts';
 import { notices } from '../../notify/notices.ts';
 

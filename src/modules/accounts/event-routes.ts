@@ -3,8 +3,8 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../context.ts';
 import { errorResponses } from '../../http/schemas.ts';
 import { authOf, requireAuth } from '../sessions/require-auth.ts';
-import { listOwnEvents } from './service.ts';
-import { securityEventTypes, type SecurityEventType } from './types.ts';
+import { listOwnEvents } from '../events/service.ts';
+import { securityEventTypes, type SecurityEventType } from '../events/types.ts';
 
 const EventView = Type.Object({
   id: Type.String({ format: 'uuid' }),

@@ -4,7 +4,7 @@
 import geoip from 'fast-geoip';
 import ipaddr from 'ipaddr.js';
 import { UAParser } from 'ua-parser-js';
-import type { Keyring } from '../../crypto/keyring.ts';
+import type { Keyring } from '../crypto/keyring.ts';
 
 export interface ClientContext {
   device: string;

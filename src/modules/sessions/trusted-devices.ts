@@ -1,4 +1,4 @@
-// "Remember this device" (issue: 30 days, revocable, listed with the sessions): after a second
+// "Remember this device" (security.md §4: 30 days, revocable, listed with the sessions): after a second
 // factor the browser gets a cookie with a 256-bit token whose hash is recorded on the server, so
 // the device can be listed and revoked one by one, and all of them are forgotten when the password
 // changes or two-factor is turned off. It skips the second factor only, never the password.
@@ -8,9 +8,9 @@ import { generateToken, hashToken } from '../../crypto/tokens.ts';
 import type { AppContext, RequestInfo } from '../../context.ts';
 import type { Database } from '../../db/schema.ts';
 import { recordSecurityEvent } from '../events/service.ts';
-import type { ClientContext } from '../sessions/client-context.ts';
-import type { Authenticated } from '../sessions/service.ts';
-import * as store from './store.ts';
+import type { ClientContext } from '../../http/client-context.ts';
+import type { Authenticated } from './service.ts';
+import * as store from './trusted-devices-store.ts';
 
 export const TRUSTED_DEVICE_DAYS = 30;
 

@@ -1,10 +1,10 @@
 // Hourly clean-up, also run by `gatehouse cleanup`: nothing that ended long ago stays in the
-// database (seed 001's residual risk: expired sessions accumulate).
+// database (security.md §3).
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.ts';
-import { purgeExpiredTokens } from '../modules/one-time-tokens/service.ts';
-import { purgeEndedSessions } from '../modules/sessions/service.ts';
-import { purgeFinishedMail } from './mail-queue.ts';
+import type { Database } from '../../db/schema.ts';
+import { purgeFinishedMail } from '../../jobs/mail-queue.ts';
+import { purgeExpiredTokens } from '../one-time-tokens/service.ts';
+import { purgeEndedSessions } from '../sessions/service.ts';
 
 const DAY = 86400_000;
 
