@@ -16,6 +16,14 @@ export async function oathtoolTotp(secretBase32: string, at: Date, options: { di
   return stdout.trim();
 }
 
+/** A well-formed 6-digit code that matches none of the time-steps accepted at `at` (±1 step). */
+export async function wrongTotp(secretBase32: string, at: Date): Promise<string> {
+  const accepted = new Set(await Promise.all([-30_000, 0, 30_000].map((offset) => oathtoolTotp(secretBase32, new Date(at.getTime() + offset)))));
+  let candidate = 0;
+  while (accepted.has(String(candidate).padStart(6, '0'))) candidate += 1;
+  return String(candidate).padStart(6, '0');
+}
+
 /** The HOTP code for a hex key and counter (RFC 4226). */
 export async function oathtoolHotp(hexKey: string, counter: number): Promise<string> {
   const { stdout } = await run('oathtool', ['--hotp', `--counter=${counter}`, hexKey]);

@@ -26,7 +26,8 @@ export const MAX_CODE_ATTEMPTS = 5;
 /** When this few backup codes remain, responses say so. */
 const LOW_BACKUP_CODES = 2;
 
-const invalidCode = (): AppError => new AppError('INVALID_CONFIRMATION_CODE', undefined, { fields: { code: 'is not valid' } });
+/** `field` is the body property the code came in, so `fields` names what the client sent. */
+const invalidCode = (field: 'code' | 'token' = 'code'): AppError => new AppError('INVALID_CONFIRMATION_CODE', undefined, { fields: { [field]: 'is not valid' } });
 
 function totpContext(userId: string): string {
   return `two_factor_methods:totp:${userId}`;
@@ -124,11 +125,11 @@ export async function verifyTotpSetup(ctx: AppContext, auth: Authenticated, code
   const step = matchTotpStep({ secretBase32: ctx.keyring.open(method.secret_encrypted, totpContext(auth.user.id)), code, timestamp: ctx.clock.now().getTime() });
   if (step === null) {
     await recordSecondFactorFailure(ctx, auth.user.id, 'totp', attempt, info);
-    throw invalidCode();
+    throw invalidCode('token');
   }
   await ctx.db.transaction().execute(async (trx) => {
     // The code that proved the set-up cannot be replayed at the next sign-in (SPEC 4.3).
-    if (!(await store.consumeTotpStep(trx, method.id, step))) throw invalidCode();
+    if (!(await store.consumeTotpStep(trx, method.id, step))) throw invalidCode('token');
     await activate(ctx, trx, auth, method.id, 'totp', info);
   });
   await clearSecondFactorFailures(ctx, auth.user.id);
@@ -229,19 +230,22 @@ export async function disable(ctx: AppContext, auth: Authenticated, input: { pas
   }
   await ctx.limiters.passwordCheck.refund(auth.user.id);
   const attempt = await takeSecondFactorAttempt(ctx, auth.user.id);
-  await ctx.db.transaction().execute(async (trx) => {
+  // A wrong code writes nothing, so the transaction commits either way and says which it was.
+  const disabled = await ctx.db.transaction().execute(async (trx) => {
     const result = await checkSecondFactor(ctx, trx, auth.user, { code: input.token, allowed: ['totp', 'backup_code'] }, info);
-    if (!result) throw invalidCode();
+    if (!result) return false;
     await store.deleteMethods(trx, auth.user.id);
     await store.deleteBackupCodes(trx, auth.user.id);
     await forgetTrustedDevices(ctx, trx, auth.user.id);
     const revokedSessions = await revokeSessionsInTransaction(ctx, trx, auth.user.id, auth.session.id, 'two_factor_disabled');
     await recordSecurityEvent(ctx, trx, { type: 'two_factor_disabled', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip, metadata: { revokedSessions, confirmedWith: result.method } });
     await notices.twoFactorChanged(ctx, trx, auth.user.email, false, result.method);
-  }).catch(async (error: unknown) => {
-    if (error instanceof AppError && error.code === 'INVALID_CONFIRMATION_CODE') await recordSecondFactorFailure(ctx, auth.user.id, 'totp', attempt, info);
-    throw error;
+    return true;
   });
+  if (!disabled) {
+    await recordSecondFactorFailure(ctx, auth.user.id, 'totp', attempt, info);
+    throw invalidCode('token');
+  }
   await clearSecondFactorFailures(ctx, auth.user.id);
 }
 
