@@ -30,6 +30,7 @@ import { startSessionCache } from './session-cache/cache.ts';
 import { sessionRoutes } from './modules/sessions/routes.ts';
 import { twoFactorRoutes } from './modules/two-factor/routes.ts';
 import { hasSecondFactor } from './modules/two-factor/service.ts';
+import { webAppRoutes } from './modules/web/app-shell.ts';
 import { webRoutes } from './modules/web/routes.ts';
 import { createMailTransport } from './notify/mail.ts';
 import { createSmsSender } from './notify/sms.ts';
@@ -46,6 +47,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Where log lines go (tests read them); stdout by default. */
   logStream?: DestinationStream;
+  /** Serve the web app from Vite's dev server with hot reload (npm run dev) instead of dist/web. */
+  webDev?: boolean;
   /** An already-open database (tests); otherwise opened from the config and closed with the app. */
   database?: DatabaseHandle;
 }
@@ -118,6 +121,8 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
         // ASVS 3.4.3, 3.4.6: no <base> may redirect relative URLs, no page may frame ours.
         baseUri: ["'none'"],
         frameAncestors: ["'none'"],
+        // No inline styles either: the pages and the web app load theirs from files (security.md §9).
+        styleSrc: ["'self'"],
         // Only under https: on a plain-http PUBLIC_URL it would send the page's script to https.
         upgradeInsecureRequests: config.secureCookies ? [] : null,
       },
@@ -157,6 +162,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   await app.register(twoFactorRoutes(ctx));
   await app.register(emailRoutes(ctx));
   await app.register(webRoutes(ctx));
+  await app.register(webAppRoutes({ dev: options.webDev ?? false }));
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const stopMailWorker = startMailWorker(ctx, app.log, config.mailPollIntervalMs, addressRequestJobs);

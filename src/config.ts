@@ -228,9 +228,19 @@ function workerCount(env: Env, databaseUrl: string | undefined): number {
   return workers;
 }
 
+/**
+ * Where a browser reaches a server listening on `host`: localhost for every interface or loopback,
+ * else that address. It is the one address the start log prints, and the origin forms must come from.
+ */
+function defaultPublicUrl(host: string, port: number): string {
+  if (['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost'].includes(host)) return `http://localhost:${port}`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535);
-  const publicUrlRaw = env.PUBLIC_URL || `http://localhost:${port}`;
+  const host = env.HOST || '0.0.0.0';
+  const publicUrlRaw = env.PUBLIC_URL || defaultPublicUrl(host, port);
   let publicUrl: URL;
   try {
     publicUrl = new URL(publicUrlRaw);
@@ -251,7 +261,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   return {
     port,
-    host: env.HOST || '0.0.0.0',
+    host,
     publicUrl,
     secureCookies: publicUrl.protocol === 'https:',
     dataDir,

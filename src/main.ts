@@ -44,7 +44,7 @@ async function superviseWorkers(config: Config): Promise<void> {
   log.info({ workers: config.workers }, 'primary started workers');
 }
 
-export async function serve(): Promise<void> {
+export async function serve(options: { webDev?: boolean } = {}): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   let config;
   try {
@@ -57,7 +57,7 @@ export async function serve(): Promise<void> {
     throw error;
   }
   if (config.workers > 1 && cluster.isPrimary) return superviseWorkers(config);
-  const { app, ctx } = await buildApp({ config });
+  const { app, ctx } = await buildApp({ config, webDev: options.webDev ?? false });
   const log = app.log;
   if (config.secretGenerated) log.warn(`No GATEHOUSE_SECRET set: generated one into ${config.dataDir}/gatehouse.secret. Back it up; set GATEHOUSE_SECRET in production.`);
   if (!config.rateLimitEnabled) log.warn('!!! RATE_LIMIT_ENABLED=false: sign-in, registration and password change are NOT rate limited. Use this for benchmarks only. !!!');
@@ -80,8 +80,11 @@ export async function serve(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
-  await app.listen({ port: config.port, host: config.host });
-  log.info(`Gatehouse is serving ${config.publicUrl.origin}`);
+  // Fastify would print every interface address; a browser must use PUBLIC_URL's origin (the
+  // CSRF check refuses forms from any other), so that is the one address the log offers.
+  await app.listen({ port: config.port, host: config.host, listenTextResolver: (address) => `bound to ${address}` });
+  log.info(`Gatehouse is ready: open ${config.publicUrl.origin}/ in a browser`);
 }
 
-if (import.meta.main) await serve();
+// `npm run dev` passes --dev: the web app is served by Vite with hot reload.
+if (import.meta.main) await serve({ webDev: process.argv.includes('--dev') });

@@ -24,7 +24,7 @@ function start(dataDir: string): Promise<Server> {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output.join('')}`)), 60_000);
     const onData = (chunk: Buffer) => {
       output.push(String(chunk));
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output.join(''));
+      const match = /bound to (http:\/\/127\.0\.0\.1:\d+)/.exec(output.join(''));
       if (match?.[1]) {
         clearTimeout(timer);
         resolve({ process: child, origin: match[1], output });

@@ -59,8 +59,8 @@ describe('GATEHOUSE_WORKERS=2 (postgres + redis)', () => {
     });
     primary.stdout!.on('data', (chunk) => (output += String(chunk)));
     primary.stderr!.on('data', (chunk) => (output += String(chunk)));
-    await eventually(() => (output.match(/Server listening at http:\/\/127\.0\.0\.1:\d+/g) ?? []).length >= 2, 'two workers listening');
-    origin = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1]!;
+    await eventually(() => (output.match(/bound to http:\/\/127\.0\.0\.1:\d+/g) ?? []).length >= 2, 'two workers listening');
+    origin = /bound to (http:\/\/127\.0\.0\.1:\d+)/.exec(output)![1]!;
   });
   after(async () => {
     if (primary.exitCode === null) primary.kill('SIGKILL');
@@ -84,7 +84,7 @@ describe('GATEHOUSE_WORKERS=2 (postgres + redis)', () => {
     process.kill(workers[0]!, 'SIGKILL');
     await eventually(() => children(primary.pid!).length === 2 && !children(primary.pid!).includes(workers[0]!), 'a replacement worker');
     assert.match(output, /worker died; starting another/);
-    await eventually(() => (output.match(/Server listening at/g) ?? []).length >= 3, 'the replacement listening');
+    await eventually(() => (output.match(/bound to/g) ?? []).length >= 3, 'the replacement listening');
     for (let i = 0; i < 10; i++) assert.equal((await fetch(`${origin}/api/auth/session`, { headers: { cookie } })).status, 200);
 
     // Every worker the primary ever had, recorded while it is alive: once it has exited its

@@ -17,6 +17,8 @@ import { renderPage, type PageContent } from './page.ts';
 
 // web/ sits at the package root, the same distance from src/ and from the built dist/.
 const script = readFileSync(new URL('../../../web/pages.js', import.meta.url), 'utf8');
+// The web app's one stylesheet, so these pages look like the rest without a build step.
+const stylesheet = readFileSync(new URL('../../../web/src/ui/theme.css', import.meta.url), 'utf8');
 
 const LINK_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const LinkToken = Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]+$' });
@@ -136,6 +138,9 @@ export function webRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
     }
     app.get('/assets/pages.js', { schema: { hide: true } }, async (_request, reply) =>
       reply.header('cache-control', 'public, max-age=300').type('text/javascript; charset=utf-8').send(script),
+    );
+    app.get('/assets/theme.css', { schema: { hide: true } }, async (_request, reply) =>
+      reply.header('cache-control', 'public, max-age=300').type('text/css; charset=utf-8').send(stylesheet),
     );
   };
 }
