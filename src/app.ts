@@ -28,6 +28,7 @@ import { eventRoutes } from './modules/accounts/event-routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { startSessionCache } from './session-cache/cache.ts';
 import { sessionRoutes } from './modules/sessions/routes.ts';
+import { signInRoutes } from './modules/sign-in/routes.ts';
 import { twoFactorRoutes } from './modules/two-factor/routes.ts';
 import { hasSecondFactor } from './modules/two-factor/service.ts';
 import { webAppRoutes } from './modules/web/app-shell.ts';
@@ -157,6 +158,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
 
   await app.register(healthRoutes(ctx));
   await app.register(accountRoutes(ctx));
+  await app.register(signInRoutes(ctx));
   await app.register(sessionRoutes(ctx));
   await app.register(eventRoutes(ctx));
   await app.register(twoFactorRoutes(ctx));

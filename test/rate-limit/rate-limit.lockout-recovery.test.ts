@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createKeyring } from '../../src/crypto/keyring.ts';
-import { issueKnownDeviceCookie, knownDeviceOf } from '../../src/modules/accounts/known-device.ts';
+import { issueKnownDeviceCookie, knownDeviceOf } from '../../src/modules/sign-in/known-device.ts';
 import { createTestApp, TEST_SECRET, type TestApp } from '../support/app.ts';
 import { Client, signedUpBrowser } from '../support/client.ts';
 import { databaseKinds } from '../support/databases.ts';

@@ -16,7 +16,8 @@ import * as accountStore from '../users/store.ts';
 import { recordSecurityEvent } from '../events/service.ts';
 import { consumeToken, findLiveToken, reissueToken, voidPendingTokens, type TokenPurpose } from '../one-time-tokens/service.ts';
 import { requireFreshAuthentication, revokeSessionsInTransaction, type Authenticated } from '../sessions/service.ts';
-import { confirmWithSecondFactor, hasSecondFactor } from '../two-factor/service.ts';
+import { confirmWithSecondFactor } from '../two-factor/check.ts';
+import { hasSecondFactor } from '../two-factor/service.ts';
 import { forgetTrustedDevices } from '../sessions/trusted-devices.ts';
 
 const HOUR = 3600_000;

@@ -2,11 +2,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.ts';
 import { requestInfo } from '../../http/request-info.ts';
-import { ErrorBody, errorResponses, SessionView, Success } from '../../http/schemas.ts';
+import { ErrorBody, errorResponses, SessionView, Success, UserView } from '../../http/schemas.ts';
 import { clearSessionCookie } from '../../http/session-transport.ts';
-import { authOf, requireAuth } from './require-auth.ts';
+import { authOf, mustEnrolSecondFactor, requireAuth } from './require-auth.ts';
 import * as sessions from './service.ts';
 import { listTrustedDevices } from './trusted-devices.ts';
+
+export const TwoFactorSetupRequired = Type.Optional(
+  Type.Literal(true, { description: 'REQUIRE_TWO_FACTOR is on and this account has no second factor: this session can only enrol one (other routes answer 403 TWO_FACTOR_REQUIRED)' }),
+);
 
 const TrustedDeviceView = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -20,6 +24,28 @@ const TrustedDeviceView = Type.Object({
 export function sessionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     const auth = requireAuth(ctx);
+
+    app.post('/api/auth/logout', {
+      preHandler: auth,
+      schema: { tags: ['accounts'], summary: 'Sign out: this session is revoked', response: { 200: Success, ...errorResponses } },
+    }, async (request, reply) => {
+      await sessions.endSession(ctx, authOf(request), requestInfo(request));
+      clearSessionCookie(reply, ctx.config);
+      return { success: true as const };
+    });
+
+    app.get('/api/auth/session', {
+      preHandler: auth,
+      schema: {
+        tags: ['accounts'],
+        summary: 'The signed-in user and this session',
+        response: { 200: Type.Object({ success: Type.Literal(true), user: UserView, session: SessionView, twoFactorSetupRequired: TwoFactorSetupRequired }), ...errorResponses },
+      },
+    }, async (request) => {
+      const current = authOf(request);
+      return { success: true as const, user: current.user, session: current.session, ...((await mustEnrolSecondFactor(ctx, current)) ? { twoFactorSetupRequired: true as const } : {}) };
+    });
+
 
     app.get('/api/auth/sessions', {
       preHandler: auth,

@@ -6,7 +6,9 @@
 // on PostgreSQL and on PGlite, holds across instances without Redis, and reads the service's
 // clock, so the growing lockouts and the daily window are tested by moving a test's clock.
 import { tooManyRequests } from '../../errors.ts';
-import type { AppContext } from '../../context.ts';
+import type { AppContext, RequestInfo } from '../../context.ts';
+import { recordSecurityEvent } from '../events/service.ts';
+import type { SecondFactorMethod } from './factor.ts';
 import * as store from './attempts-store.ts';
 
 /** The first lockout; each further one (until a correct code) lasts twice as long, at most a day. */
@@ -41,3 +43,11 @@ export async function takeSecondFactorAttempt(ctx: AppContext, userId: string): 
 
 /** A correct code: the lockouts start over (the day's wrong codes stay counted). */
 export const clearSecondFactorFailures = (ctx: AppContext, userId: string): Promise<void> => store.clearAfterSuccess(ctx.db, userId);
+
+/** Writes the events of a wrong code; its attempt was taken before the check (security.md §6). */
+export async function recordSecondFactorFailure(ctx: AppContext, userId: string, method: SecondFactorMethod, attempt: SecondFactorAttempt, info: RequestInfo): Promise<void> {
+  await recordSecurityEvent(ctx, ctx.db, { type: 'two_factor_failed', userId, ip: info.ip, metadata: { method } });
+  if (attempt.locks) {
+    await recordSecurityEvent(ctx, ctx.db, { type: 'two_factor_locked', userId, ip: info.ip, metadata: { until: attempt.locks.until.toISOString(), reason: attempt.locks.reason } });
+  }
+}

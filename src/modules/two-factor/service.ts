@@ -1,5 +1,5 @@
-// Second factors (seed 003 §2, seed 004, SPEC 4.3-4.5 and 4.8): TOTP set-up with a QR code,
-// backup codes, SMS, disable and regenerate, and the check of a code at sign-in.
+// Managing second factors (security.md §4): TOTP set-up with a QR code, backup codes, SMS,
+// disable and regenerate. Checking a code is check.ts, one file per factor under factors/.
 import { randomInt } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
@@ -11,31 +11,24 @@ import { recordSecurityEvent } from '../events/service.ts';
 import { consumeToken, deleteOtherTokens, deleteToken, findLatestLiveToken, issueToken, reserveAttempt } from '../one-time-tokens/service.ts';
 import { requireFreshAuthentication, revokeSessionsInTransaction, type Authenticated } from '../sessions/service.ts';
 import { hashesEqual } from '../../crypto/tokens.ts';
-import { backupCodeHashes, generateBackupCodes, hashBackupCode, normalizeBackupCode } from './backup-codes.ts';
+import { clearSecondFactorFailures, recordSecondFactorFailure, takeSecondFactorAttempt } from './attempts.ts';
+import { generateBackupCodes, hashBackupCode } from './backup-codes.ts';
+import { checkSecondFactor } from './check.ts';
+import { MAX_CODE_ATTEMPTS } from './factor.ts';
+import { smsCodeHash } from './factors/sms.ts';
+import { totpContext } from './factors/totp.ts';
 import * as store from './store.ts';
 import { generateTotpSecret, matchTotpStep, otpauthUrl } from './totp.ts';
 import { forgetTrustedDevices } from '../sessions/trusted-devices.ts';
-import { clearSecondFactorFailures, takeSecondFactorAttempt, type SecondFactorAttempt } from './attempts.ts';
 import { notices } from '../../notify/notices.ts';
-
-export type SecondFactorMethod = TwoFactorType | 'backup_code';
 
 /** SMS codes live 5 minutes (ASVS 6.5.5: ≤ 10) and die after 5 wrong tries. */
 const SMS_CODE_TTL_SECONDS = 5 * 60;
-export const MAX_CODE_ATTEMPTS = 5;
 /** When this few backup codes remain, responses say so. */
 const LOW_BACKUP_CODES = 2;
 
 /** `field` is the body property the code came in, so `fields` names what the client sent. */
 const invalidCode = (field: 'code' | 'token' = 'code'): AppError => new AppError('INVALID_CONFIRMATION_CODE', undefined, { fields: { [field]: 'is not valid' } });
-
-function totpContext(userId: string): string {
-  return `two_factor_methods:totp:${userId}`;
-}
-
-function smsCodeHash(ctx: AppContext, userId: string, purpose: string, code: string): string {
-  return ctx.keyring.mac('one-time-code', `${userId}:${purpose}:${code}`);
-}
 
 function sixDigitCode(): string {
   return String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -74,14 +67,6 @@ export async function status(ctx: AppContext, userId: string): Promise<TwoFactor
 }
 
 export const hasSecondFactor = (ctx: AppContext, userId: string): Promise<boolean> => store.hasVerifiedMethod(ctx.db, userId);
-
-/** The methods a sign-in challenge offers this user. */
-export async function signInMethods(ctx: AppContext, userId: string): Promise<SecondFactorMethod[]> {
-  const methods = (await store.findMethods(ctx.db, userId)).filter((m) => m.verified_at !== null).map((m) => m.type);
-  const offered: SecondFactorMethod[] = [...methods].sort();
-  if ((await store.countUnusedBackupCodes(ctx.db, userId)) > 0) offered.push('backup_code');
-  return offered;
-}
 
 export interface TotpSetup {
   secret: string;
@@ -133,88 +118,6 @@ export async function verifyTotpSetup(ctx: AppContext, auth: Authenticated, code
     await activate(ctx, trx, auth, method.id, 'totp', info);
   });
   await clearSecondFactorFailures(ctx, auth.user.id);
-}
-
-/** Writes the events of a wrong code; its attempt was taken before the check (security.md §6). */
-export async function recordSecondFactorFailure(ctx: AppContext, userId: string, method: SecondFactorMethod, attempt: SecondFactorAttempt, info: RequestInfo): Promise<void> {
-  await recordSecurityEvent(ctx, ctx.db, { type: 'two_factor_failed', userId, ip: info.ip, metadata: { method } });
-  if (attempt.locks) {
-    await recordSecurityEvent(ctx, ctx.db, { type: 'two_factor_locked', userId, ip: info.ip, metadata: { until: attempt.locks.until.toISOString(), reason: attempt.locks.reason } });
-  }
-}
-
-export { clearSecondFactorFailures, takeSecondFactorAttempt };
-
-export interface SecondFactorResult {
-  method: SecondFactorMethod;
-  /** Set when a backup code was used. */
-  backupCodesRemaining?: number;
-}
-
-function guessMethod(code: string, verified: TwoFactorType[]): SecondFactorMethod | null {
-  if (/^\d{6}$/.test(code)) return verified.includes('totp') ? 'totp' : verified.includes('sms') ? 'sms' : null;
-  return normalizeBackupCode(code) ? 'backup_code' : null;
-}
-
-/**
- * Checks a TOTP, backup or SMS code for the user inside the caller's transaction. Each kind is
- * single use (SPEC 4.3). Returns null for a wrong code; the caller counts the failure.
- */
-export async function checkSecondFactor(
-  ctx: AppContext,
-  trx: Kysely<Database>,
-  owner: { id: string; email: string },
-  input: { code: string; method?: SecondFactorMethod | undefined; allowed: SecondFactorMethod[]; challengeTokenId?: string },
-  info: RequestInfo,
-): Promise<SecondFactorResult | null> {
-  const userId = owner.id;
-  const methods = (await store.findMethods(trx, userId)).filter((m) => m.verified_at !== null);
-  const code = input.code.trim();
-  const method = input.method ?? guessMethod(code, methods.map((m) => m.type));
-  if (!method || !input.allowed.includes(method)) return null;
-  const now = ctx.clock.now();
-
-  if (method === 'totp') {
-    const totp = methods.find((m) => m.type === 'totp');
-    if (!totp?.secret_encrypted) return null;
-    const step = matchTotpStep({ secretBase32: ctx.keyring.open(totp.secret_encrypted, totpContext(userId)), code, timestamp: now.getTime() });
-    return step !== null && (await store.consumeTotpStep(trx, totp.id, step)) ? { method } : null;
-  }
-
-  if (method === 'backup_code') {
-    const normalized = normalizeBackupCode(code);
-    if (!normalized || !(await store.useBackupCode(trx, userId, backupCodeHashes(ctx.keyring, userId, normalized), now))) return null;
-    const backupCodesRemaining = await store.countUnusedBackupCodes(trx, userId);
-    await recordSecurityEvent(ctx, trx, { type: 'backup_code_used', userId, ip: info.ip, metadata: { remaining: backupCodesRemaining } });
-    await notices.backupCodeUsed(ctx, trx, owner.email, backupCodesRemaining);
-    return { method, backupCodesRemaining };
-  }
-
-  // SMS: the code sent for this very challenge (ASVS 6.6.2: bound to its request).
-  if (!methods.some((m) => m.type === 'sms')) return null;
-  const sent = await findLatestLiveToken(trx, userId, 'sms_sign_in_code', now, MAX_CODE_ATTEMPTS);
-  if (!sent || sent.payload.challenge !== input.challengeTokenId) return null;
-  // Taken before the comparison, on the caller's transaction: the embedded database has one
-  // connection, and the caller commits (not rolls back) when the code is wrong, so it is kept.
-  if ((await reserveAttempt(trx, sent.id, MAX_CODE_ATTEMPTS, now)) === null) return null;
-  if (!hashesEqual(sent.tokenHash, smsCodeHash(ctx, userId, 'sms_sign_in_code', code))) return null;
-  return (await consumeToken(trx, sent.id, now)) ? { method } : null;
-}
-
-/**
- * A TOTP or backup code confirming a signed-in action (re-authentication, email change): the
- * account's attempt is taken before the check (security.md §6), a wrong code is written as an
- * event and answered 400, a right one clears the account's failures.
- */
-export async function confirmWithSecondFactor(ctx: AppContext, owner: { id: string; email: string }, code: string, info: RequestInfo): Promise<SecondFactorResult> {
-  const attempt = await takeSecondFactorAttempt(ctx, owner.id);
-  const factor = await ctx.db.transaction().execute((trx) => checkSecondFactor(ctx, trx, owner, { code, allowed: ['totp', 'backup_code'] }, info));
-  if (!factor) {
-    await recordSecondFactorFailure(ctx, owner.id, 'totp', attempt, info);
-    throw invalidCode();
-  }
-  await clearSecondFactorFailures(ctx, owner.id);
-  return factor;
 }
 
 export const backupCodesRunningLow = (remaining: number | undefined): boolean => remaining !== undefined && remaining <= LOW_BACKUP_CODES;

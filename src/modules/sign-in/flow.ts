@@ -1,49 +1,31 @@
-// Sign-in (SPEC §2, seed 004 §3): the password step, then — for a user with a second factor — a
-// challenge that yields no session until a TOTP, backup or SMS code succeeds (SPEC 4.4). Also
-// re-authentication, which refreshes a session for sensitive actions (SPEC 4.8).
+// The sign-in flow (security.md §3, §4, §6): a way in (strategies/) proves who the user is; then a
+// session, or — when a second factor is due — a challenge that yields no session until a code of
+// one of the user's second factors succeeds (two-factor/check.ts). finishSignIn is the only place
+// a sign-in session is issued.
 import type { Kysely } from 'kysely';
 import { AppError } from '../../errors.ts';
 import { generateToken, hashToken } from '../../crypto/tokens.ts';
 import type { AppContext, RequestInfo } from '../../context.ts';
 import type { Database, User, Verification } from '../../db/schema.ts';
+import { describeClient, hashIp, type ClientContext } from '../../http/client-context.ts';
+import type { KnownDeviceCookie } from '../../http/known-device-cookie.ts';
+import { notices } from '../../notify/notices.ts';
 import { recordSecurityEvent } from '../events/service.ts';
 import { consumeToken, findLiveToken, issueToken, reserveAttempt } from '../one-time-tokens/service.ts';
-import { describeClient, hashIp, type ClientContext } from '../../http/client-context.ts';
-import { endPresentedSessions, markSessionAuthenticated, startSession, type Authenticated, type RenewedSessionToken, type StartedSession } from '../sessions/service.ts';
-import {
-  backupCodesRunningLow,
-  checkSecondFactor,
-  clearSecondFactorFailures,
-  confirmWithSecondFactor,
-  hasSecondFactor,
-  MAX_CODE_ATTEMPTS,
-  recordSecondFactorFailure,
-  sendSignInSms,
-  signInMethods,
-  takeSecondFactorAttempt,
-  type SecondFactorMethod,
-} from '../two-factor/service.ts';
+import { endPresentedSessions, startSession, type StartedSession } from '../sessions/service.ts';
 import { isTrustedDevice, trustDevice } from '../sessions/trusted-devices.ts';
-import { notices } from '../../notify/notices.ts';
-import { addressBucket } from '../../http/client-address.ts';
-import type { SignInAttempt } from '../../rate-limit/limiters.ts';
-import { requireValidEmail } from './email-address.ts';
-import type { KnownDeviceCookie } from '../../http/known-device-cookie.ts';
-import { issueKnownDeviceCookie, knownDeviceOf } from './known-device.ts';
-import { normalizePassword } from '../../crypto/passwords.ts';
-import * as store from '../users/store.ts';
+import { clearSecondFactorFailures, recordSecondFactorFailure, takeSecondFactorAttempt } from '../two-factor/attempts.ts';
+import { checkSecondFactor, signInMethods } from '../two-factor/check.ts';
+import { MAX_CODE_ATTEMPTS, type SecondFactorMethod } from '../two-factor/factor.ts';
+import { backupCodesRunningLow, hasSecondFactor, sendSignInSms } from '../two-factor/service.ts';
+import * as users from '../users/store.ts';
 import { toPublicUser, type PublicUser } from '../users/user-view.ts';
+import type { VerifiedIdentity } from './identity.ts';
+import { verifyPassword } from './strategies/password.ts';
 
-/** A challenge lives 5 minutes and dies after 5 wrong codes (issue 3, SPEC 4.5). */
+/** A challenge lives 5 minutes and dies after 5 wrong codes (security.md §4, §6). */
 const CHALLENGE_TTL_SECONDS = 5 * 60;
 
-// SPEC 4.6: one answer for a wrong email, a wrong password and (when sign-in waits for it) an
-// unconfirmed address: otherwise registering an address and signing in with one's own password
-// would reveal whether the address already had an account.
-function invalidCredentials(ctx: AppContext): AppError {
-  const hint = ctx.config.requireEmailVerification ? ' If you just signed up, confirm your email address first.' : '';
-  return new AppError('INVALID_CREDENTIALS', `Invalid email or password.${hint}`);
-}
 // One answer for an unknown, expired, used, exhausted or foreign challenge.
 const invalidChallenge = (): AppError => new AppError('INVALID_CHALLENGE');
 
@@ -70,6 +52,7 @@ function clientBinding(ctx: AppContext, info: RequestInfo): string {
   return ctx.keyring.mac('client-binding', `${hashIp(ctx.keyring, info.ip) ?? ''}|${info.userAgent ?? ''}`);
 }
 
+/** The one place a sign-in session is issued (security.md §3), in the caller's transaction. */
 async function finishSignIn(
   ctx: AppContext,
   trx: Kysely<Database>,
@@ -78,8 +61,8 @@ async function finishSignIn(
   options: { verification: Verification; remember: boolean; info: RequestInfo; method?: SecondFactorMethod; upgradedHash?: string | null },
 ): Promise<{ user: PublicUser; started: StartedSession }> {
   const now = ctx.clock.now();
-  if (options.upgradedHash) await store.updatePasswordHash(trx, user.id, options.upgradedHash, now, false);
-  const updated = await store.recordLogin(trx, user.id, now);
+  if (options.upgradedHash) await users.updatePasswordHash(trx, user.id, options.upgradedHash, now, false);
+  const updated = await users.recordLogin(trx, user.id, now);
   await endPresentedSessions(ctx, trx, options.info);
   const started = await startSession(ctx, trx, { userId: user.id, client, verification: options.verification, remember: options.remember });
   if (started.unfamiliar && user.notify_new_sign_in) {
@@ -104,65 +87,41 @@ async function finishSignIn(
 /** The password step's outcome, with the known-device cookie a right password earns (security.md §6). */
 export type PasswordStepResult = (SignedIn | ChallengeIssued) & { deviceCookie: KnownDeviceCookie };
 
-export async function signIn(
+export async function signInWithPassword(
   ctx: AppContext,
   input: { email: string; password: string; rememberDevice?: boolean | undefined },
   info: RequestInfo,
   trustedDeviceToken: string | undefined,
   knownDeviceCookie: string | undefined,
 ): Promise<PasswordStepResult> {
-  const email = requireValidEmail(input.email);
-  const password = normalizePassword(input.password);
-  const user = await store.findUserByEmail(ctx.db, email);
-  const knownDevice = user ? knownDeviceOf(ctx.keyring, user.id, knownDeviceCookie, ctx.clock.now()) : null;
-  // security.md §6: the attempt is counted as a failure before the hash is checked, and only a
-  // right password clears it. An unknown account takes exactly the same steps (security.md §5).
-  let attempt: SignInAttempt;
-  try {
-    attempt = await ctx.limiters.signIn.admit(email, { address: addressBucket(info.ip), knownDevice });
-  } catch (error) {
-    if (error instanceof AppError && error.status === 429) await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_rate_limited', userId: user?.id ?? null, ip: info.ip });
-    throw error;
-  }
+  const { identity, deviceCookie } = await verifyPassword(ctx, input, info, knownDeviceCookie);
+  return { ...(await afterFirstFactor(ctx, identity, { remember: input.rememberDevice === true, info, trustedDeviceToken })), deviceCookie };
+}
 
-  if (!user?.password_hash) {
-    // SPEC 4.6: spend the same hashing time for an unknown account.
-    await ctx.hasher.verifyDummy(password);
-    await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user?.id ?? null, ip: info.ip, metadata: { reason: user ? 'no_password' : 'unknown_account' } });
-    throw invalidCredentials(ctx);
-  }
-  if (!(await ctx.hasher.verify(user.password_hash, password))) {
-    await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user.id, ip: info.ip, metadata: { reason: 'invalid_password' } });
-    throw invalidCredentials(ctx);
-  }
-  if (user.status !== 'active') {
-    await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user.id, ip: info.ip, metadata: { reason: 'account_disabled' } });
-    throw new AppError('ACCOUNT_DISABLED');
-  }
-  if (ctx.config.requireEmailVerification && !user.email_verified_at) {
-    await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user.id, ip: info.ip, metadata: { reason: 'email_not_verified' } });
-    throw invalidCredentials(ctx);
-  }
-  await attempt.succeeded();
-  const deviceCookie = issueKnownDeviceCookie(ctx.keyring, user.id, knownDevice, ctx.clock.now());
-
-  // SPEC 4.1: a hash made with other settings (or the other algorithm) is upgraded now.
-  const upgradedHash = ctx.hasher.needsRehash(user.password_hash) ? await ctx.hasher.hash(password) : null;
-  const remember = input.rememberDevice === true;
+/**
+ * After any way in: a session at once, or — when the account has a second factor and this browser
+ * is not a remembered device — a challenge and no session (security.md §4).
+ */
+async function afterFirstFactor(
+  ctx: AppContext,
+  { user, upgradedHash }: VerifiedIdentity,
+  options: { remember: boolean; info: RequestInfo; trustedDeviceToken: string | undefined },
+): Promise<SignedIn | ChallengeIssued> {
+  const { remember, info, trustedDeviceToken } = options;
   let verification: Verification = 'password';
   if (await hasSecondFactor(ctx, user.id)) {
     if (!trustedDeviceToken || !(await isTrustedDevice(ctx, user.id, trustedDeviceToken))) {
-      if (upgradedHash) await store.updatePasswordHash(ctx.db, user.id, upgradedHash, ctx.clock.now(), false);
-      return { ...(await issueChallenge(ctx, user, remember, info)), deviceCookie };
+      if (upgradedHash) await users.updatePasswordHash(ctx.db, user.id, upgradedHash, ctx.clock.now(), false);
+      return issueChallenge(ctx, user, remember, info);
     }
     verification = 'trusted_device';
   }
   const client = await describeClient(ctx.keyring, info.ip, info.userAgent);
   const signedIn = await ctx.db.transaction().execute((trx) => finishSignIn(ctx, trx, user, client, { verification, remember, info, upgradedHash }));
-  return { kind: 'signed_in', ...signedIn, deviceCookie };
+  return { kind: 'signed_in', ...signedIn };
 }
 
-/** SPEC 4.4: the password was right, but no session exists until the second factor succeeds. */
+/** security.md §4: the first factor was right, but no session exists until the second succeeds. */
 async function issueChallenge(ctx: AppContext, user: User, remember: boolean, info: RequestInfo): Promise<ChallengeIssued> {
   const challengeId = generateToken();
   const now = ctx.clock.now();
@@ -184,7 +143,7 @@ async function issueChallenge(ctx: AppContext, user: User, remember: boolean, in
 async function liveChallenge(ctx: AppContext, challengeId: string, info: RequestInfo) {
   const challenge = await findLiveToken(ctx.db, 'sign_in_challenge', hashToken(challengeId), ctx.clock.now(), MAX_CODE_ATTEMPTS);
   if (!challenge || challenge.payload.binding !== clientBinding(ctx, info)) throw invalidChallenge();
-  const user = await store.findUserById(ctx.db, challenge.userId);
+  const user = await users.findUserById(ctx.db, challenge.userId);
   if (!user || user.status !== 'active') throw invalidChallenge();
   return { challenge, user };
 }
@@ -209,7 +168,7 @@ export async function completeSecondFactor(
   const outcome = await ctx.db.transaction().execute(async (trx) => {
     const factor = await checkSecondFactor(ctx, trx, user, { code: input.code, method: input.method, allowed, challengeTokenId: challenge.id }, info);
     if (!factor) return null;
-    // Single use: a challenge that someone else completed first is refused (SPEC 4.4).
+    // Single use: a challenge that someone else completed first is refused (security.md §4).
     if (!(await consumeToken(trx, challenge.id, ctx.clock.now()))) throw invalidChallenge();
     const signedIn = await finishSignIn(ctx, trx, user, client, { verification: 'two_factor', remember, info, method: factor.method });
     const trustedDevice = input.rememberDevice === true ? await trustDevice(ctx, trx, user.id, client, info) : null;
@@ -238,25 +197,4 @@ export async function completeSecondFactor(
 export async function requestSignInSms(ctx: AppContext, challengeId: string, info: RequestInfo): Promise<void> {
   const { challenge, user } = await liveChallenge(ctx, challengeId, info);
   await sendSignInSms(ctx, user.id, challenge.id);
-}
-
-/** SPEC 4.8: the password (and, with two-factor on, a code) makes this session fresh for 10 minutes. */
-export async function reauthenticate(ctx: AppContext, auth: Authenticated, input: { password: string; code?: string | undefined }, info: RequestInfo): Promise<RenewedSessionToken> {
-  // security.md §6: the attempt is taken before the hash is checked and given back when it was right.
-  await ctx.limiters.passwordCheck.consume(auth.user.id);
-  const user = await store.findUserById(ctx.db, auth.user.id);
-  if (!user?.password_hash || !(await ctx.hasher.verify(user.password_hash, normalizePassword(input.password)))) {
-    await recordSecurityEvent(ctx, ctx.db, { type: 'reauthentication_failed', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip, metadata: { reason: 'invalid_password' } });
-    throw new AppError('INVALID_PASSWORD', undefined, { fields: { password: 'is not correct' } });
-  }
-  await ctx.limiters.passwordCheck.refund(auth.user.id);
-  let method: SecondFactorMethod | null = null;
-  if (await hasSecondFactor(ctx, user.id)) {
-    if (!input.code) throw new AppError('CODE_REQUIRED', undefined, { fields: { code: 'is required' } });
-    method = (await confirmWithSecondFactor(ctx, user, input.code, info)).method;
-  }
-  // security.md §3: fresh again, under a new token.
-  const renewed = await markSessionAuthenticated(ctx, auth);
-  await recordSecurityEvent(ctx, ctx.db, { type: 'reauthenticated', userId: user.id, sessionId: auth.session.id, ip: info.ip, metadata: method ? { method } : {} });
-  return renewed;
 }
