@@ -1,21 +1,22 @@
 // Every error code the service answers, each with the one status it answers and its default
-// message. Clients switch on the code; docs/api.md lists them. A code never answers two statuses
-// (test/http/error-catalogue.test.ts).
+// message. Clients switch on the code (docs/api.md); the OpenAPI document lists, under each error
+// status of an operation, the codes of that status. A code never answers two statuses
+// (test/http/error-catalogue.test.ts). `outsideOperations` says why a code is on no operation.
 export const ERROR_CATALOGUE = {
   // The request itself: refused before any feature code runs.
   BAD_REQUEST: { status: 400, message: 'The request could not be understood.' },
   MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON.' },
   VALIDATION_FAILED: { status: 400, message: 'Some fields are missing or invalid.' },
-  NOT_FOUND: { status: 404, message: 'There is nothing at this address.' },
-  REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },
+  NOT_FOUND: { status: 404, message: 'There is nothing at this address.', outsideOperations: 'no route matches the address' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.', outsideOperations: 'the request never arrived whole' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
-  URI_TOO_LONG: { status: 414, message: 'The request address is too long.' },
+  URI_TOO_LONG: { status: 414, message: 'The request address is too long.', outsideOperations: 'the router refuses the address' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the request body as application/json.' },
-  EXPECTATION_FAILED: { status: 417, message: 'The Expect header cannot be met; send the request without it.' },
-  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
+  EXPECTATION_FAILED: { status: 417, message: 'The Expect header cannot be met; send the request without it.', outsideOperations: 'Node answers before routing' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.', outsideOperations: 'the HTTP parser refuses the request' },
   CSRF_REJECTED: { status: 403, message: 'This request did not come from this site.' },
   RATE_LIMITED: { status: 429, message: 'Too many attempts. Try again later.' },
-  INTERNAL_ERROR: { status: 500, message: 'Something went wrong on our side.' },
+  INTERNAL_ERROR: { status: 500, message: 'Something went wrong on our side.', outsideOperations: 'a fault of ours, never a planned answer' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is temporarily unavailable. Try again shortly.' },
   DATABASE_UNAVAILABLE: { status: 503, message: 'The database is not reachable.' },
 
@@ -52,6 +53,13 @@ export const ERROR_CATALOGUE = {
   SMS_NOT_ENABLED: { status: 400, message: 'Text-message codes are not set up for this account.' },
   SMS_UNAVAILABLE: { status: 503, message: 'The text message could not be sent. Try again shortly.' },
   TRUSTED_DEVICE_NOT_FOUND: { status: 404, message: 'No trusted device with that id.' },
-} as const satisfies Record<string, { status: number; message: string }>;
+} as const satisfies Record<string, { status: number; message: string; outsideOperations?: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** The codes an operation can answer with this status: every catalogued one not outside operations. */
+export function operationCodesWithStatus(status: number): ErrorCode[] {
+  return (Object.entries(ERROR_CATALOGUE) as [ErrorCode, { status: number; outsideOperations?: string }][])
+    .filter(([, entry]) => entry.status === status && entry.outsideOperations === undefined)
+    .map(([code]) => code);
+}

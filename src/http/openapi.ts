@@ -7,6 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import type { FastifySchema, RouteOptions } from 'fastify';
 import type { Config } from '../config.ts';
+import { operationCodesWithStatus } from '../error-catalogue.ts';
 import { ErrorBody } from './schemas.ts';
 import { sessionCookieName } from './session-transport.ts';
 
@@ -134,6 +135,13 @@ function errorDescription(status: number, reasons: string[], declared: boolean):
   return [...reasons, ...(further ? [further] : [])].join('. ');
 }
 
+/** The error shape with `code` narrowed to the catalogue's codes of this status (src/error-catalogue.ts). */
+function errorBodyWithCodes(status: number): Schema {
+  const codes = operationCodesWithStatus(status);
+  const code = codes.length > 0 ? { type: 'string', enum: codes } : ErrorBody.properties.code;
+  return { ...ErrorBody, properties: { ...ErrorBody.properties, code } };
+}
+
 const RETRY_AFTER_HEADER = { type: 'integer', minimum: 1, description: 'Seconds to wait before trying again' };
 
 function describedResponses(declared: Schema, method: string, sessionRequired: boolean, setCookie: string | undefined): Schema {
@@ -143,8 +151,8 @@ function describedResponses(declared: Schema, method: string, sessionRequired: b
   const statuses = new Set([...Object.keys(declared).map(Number).filter(canAnswer), ...reasons.keys()]);
   const responses: Schema = {};
   for (const status of [...statuses].sort((a, b) => a - b)) {
-    const schema = (declared[status] as Schema | undefined) ?? ErrorBody;
     const success = status < 400;
+    const schema = success ? (declared[status] as Schema) : errorBodyWithCodes(status);
     const description = success ? (STATUS_CODES[status] ?? 'Success') : errorDescription(status, reasons.get(status) ?? [], status in declared);
     const headers: Schema = {
       ...(status === 429 ? { 'Retry-After': RETRY_AFTER_HEADER } : {}),

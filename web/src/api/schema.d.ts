@@ -537,7 +537,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -554,7 +555,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -595,7 +597,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -612,7 +615,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -713,7 +717,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -730,7 +735,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -747,7 +753,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -764,7 +771,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "EMAIL_TAKEN" | "TWO_FACTOR_ALREADY_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -781,7 +789,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -798,7 +807,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -817,7 +827,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -834,7 +845,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -938,7 +950,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -955,7 +968,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -972,7 +986,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -989,7 +1004,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1006,7 +1022,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1025,7 +1042,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1042,7 +1060,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1135,7 +1154,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1152,7 +1172,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1169,7 +1190,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1186,7 +1208,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1203,7 +1226,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1222,7 +1246,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1239,7 +1264,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1286,7 +1312,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1303,7 +1330,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1320,7 +1348,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1337,7 +1366,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1354,7 +1384,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1373,7 +1404,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1390,7 +1422,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1442,7 +1475,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1459,7 +1493,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1476,7 +1511,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1493,7 +1529,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1510,7 +1547,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1529,7 +1567,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1546,7 +1585,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1588,7 +1628,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1605,7 +1646,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1622,7 +1664,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1639,7 +1682,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1656,7 +1700,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1675,7 +1720,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1692,7 +1738,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1771,7 +1818,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1788,7 +1836,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1805,7 +1854,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1824,7 +1874,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1841,7 +1892,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1896,7 +1948,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1913,7 +1966,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1930,7 +1984,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1949,7 +2004,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1966,7 +2022,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2028,7 +2085,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2045,7 +2103,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2062,7 +2121,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2079,7 +2139,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2096,7 +2157,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2115,7 +2177,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2132,7 +2195,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2184,7 +2248,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2201,7 +2266,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2218,7 +2284,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2235,7 +2302,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2252,7 +2320,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2271,7 +2340,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2288,7 +2358,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2358,7 +2429,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2375,7 +2447,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2392,7 +2465,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2411,7 +2485,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2428,7 +2503,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2472,7 +2548,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2489,7 +2566,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2506,7 +2584,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2523,7 +2602,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SESSION_NOT_FOUND" | "TRUSTED_DEVICE_NOT_FOUND";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2540,7 +2620,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2557,7 +2638,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2576,7 +2658,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2593,7 +2676,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2634,7 +2718,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2651,7 +2736,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2668,7 +2754,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2685,7 +2772,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2702,7 +2790,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2721,7 +2810,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2738,7 +2828,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2794,7 +2885,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2811,7 +2903,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2828,7 +2921,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2847,7 +2941,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2864,7 +2959,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2908,7 +3004,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2925,7 +3022,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2942,7 +3040,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2959,7 +3058,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "EMAIL_TAKEN" | "TWO_FACTOR_ALREADY_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2976,7 +3076,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2993,7 +3094,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3012,7 +3114,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3029,7 +3132,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3076,7 +3180,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3093,7 +3198,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3110,7 +3216,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3127,7 +3234,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "EMAIL_TAKEN" | "TWO_FACTOR_ALREADY_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3144,7 +3252,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3161,7 +3270,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3180,7 +3290,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3197,7 +3308,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3245,7 +3357,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3262,7 +3375,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3279,7 +3393,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3296,7 +3411,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3313,7 +3429,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3332,7 +3449,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3349,7 +3467,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3390,7 +3509,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3407,7 +3527,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3424,7 +3545,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3441,7 +3563,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3458,7 +3581,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3477,7 +3601,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3494,7 +3619,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3539,7 +3665,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3556,7 +3683,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3573,7 +3701,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3592,7 +3721,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3609,7 +3739,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3657,7 +3788,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3674,7 +3806,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3691,7 +3824,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3708,7 +3842,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "EMAIL_TAKEN" | "TWO_FACTOR_ALREADY_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3725,7 +3860,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3742,7 +3878,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3761,7 +3898,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3778,7 +3916,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3826,7 +3965,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3843,7 +3983,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3860,7 +4001,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3877,7 +4019,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "EMAIL_TAKEN" | "TWO_FACTOR_ALREADY_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3894,7 +4037,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3911,7 +4055,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3930,7 +4075,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3947,7 +4093,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3989,7 +4136,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4006,7 +4154,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4023,7 +4172,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4040,7 +4190,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SESSION_NOT_FOUND" | "TRUSTED_DEVICE_NOT_FOUND";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4057,7 +4208,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4074,7 +4226,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4093,7 +4246,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4110,7 +4264,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4157,7 +4312,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4174,7 +4330,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4191,7 +4348,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4208,7 +4366,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4225,7 +4384,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4244,7 +4404,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4261,7 +4422,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4309,7 +4471,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4326,7 +4489,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4343,7 +4507,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4360,7 +4525,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4377,7 +4543,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4396,7 +4563,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4413,7 +4581,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4460,7 +4629,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4477,7 +4647,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4494,7 +4665,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4511,7 +4683,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4528,7 +4701,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4547,7 +4721,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4564,7 +4739,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4613,7 +4789,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4630,7 +4807,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4647,7 +4825,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4664,7 +4843,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4681,7 +4861,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4700,7 +4881,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4717,7 +4899,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4767,7 +4950,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4784,7 +4968,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4801,7 +4986,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4818,7 +5004,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4835,7 +5022,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4854,7 +5042,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4871,7 +5060,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4919,7 +5109,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4936,7 +5127,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4953,7 +5145,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4970,7 +5163,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "EMAIL_TAKEN" | "TWO_FACTOR_ALREADY_ENABLED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4987,7 +5181,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -5004,7 +5199,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -5023,7 +5219,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -5040,7 +5237,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {boolean} */
                         success: false;
-                        code: string;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
