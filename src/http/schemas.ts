@@ -1,4 +1,6 @@
-// Shapes shared by every module's route schemas: the SPEC §2 error body and the common views.
+// Shapes shared by every module's route schemas: the error body (docs/api.md) and the common views.
+// Each is defined once here; the services' types are their Static<> (users/user-view.ts,
+// sessions/service.ts, sessions/trusted-devices.ts).
 import { Type } from 'typebox';
 
 export const ErrorBody = Type.Object(
@@ -34,8 +36,17 @@ export const SessionView = Type.Object({
   lastActiveAt: Type.String({ format: 'date-time' }),
   expiresAt: Type.String({ format: 'date-time' }),
   trustScore: Type.Integer({ minimum: 0, maximum: 100 }),
-  verification: Type.String(),
+  verification: Type.Union([Type.Literal('password'), Type.Literal('two_factor'), Type.Literal('trusted_device'), Type.Literal('oauth')]),
   current: Type.Boolean(),
+});
+
+export const TrustedDeviceView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  device: Type.String(),
+  location: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  expiresAt: Type.String({ format: 'date-time' }),
 });
 
 /** A session as returned at sign-in: the token only for clients that asked for a bearer token. */

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.ts';
 import { requestInfo } from '../../http/request-info.ts';
-import { ErrorBody, errorResponses, SessionView, Success, UserView } from '../../http/schemas.ts';
+import { ErrorBody, errorResponses, SessionView, Success, TrustedDeviceView, UserView } from '../../http/schemas.ts';
 import { clearSessionCookie } from '../../http/session-transport.ts';
 import { authOf, mustEnrolSecondFactor, requireAuth } from './require-auth.ts';
 import * as sessions from './service.ts';
@@ -11,15 +11,6 @@ import { listTrustedDevices } from './trusted-devices.ts';
 export const TwoFactorSetupRequired = Type.Optional(
   Type.Literal(true, { description: 'REQUIRE_TWO_FACTOR is on and this account has no second factor: this session can only enrol one (other routes answer 403 TWO_FACTOR_REQUIRED)' }),
 );
-
-const TrustedDeviceView = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  device: Type.String(),
-  location: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String({ format: 'date-time' }),
-  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  expiresAt: Type.String({ format: 'date-time' }),
-});
 
 export function sessionRoutes(ctx: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {

@@ -1,6 +1,7 @@
 // Device sessions (seed 000 Session, seed 002 Device Sessions, SPEC 4.2 and 4.7): an opaque token
 // to the client, its hash in the database, sliding idle timeout plus an absolute lifetime.
 import type { Kysely } from 'kysely';
+import type { Static } from 'typebox';
 import { AppError, unauthenticated } from '../../errors.ts';
 import { generateToken, hashToken, hashesEqual } from '../../crypto/tokens.ts';
 import type { AppContext, RequestInfo } from '../../context.ts';
@@ -8,6 +9,7 @@ import type { Database, SessionWithUser, Verification } from '../../db/schema.ts
 import { recordSecurityEvent } from '../events/service.ts';
 import { toPublicUser, type PublicUser } from '../users/user-view.ts';
 import type { ClientContext } from '../../http/client-context.ts';
+import type { SessionView as SessionViewSchema } from '../../http/schemas.ts';
 import * as store from './store.ts';
 import { currentTrustScore, signInTrustScore } from './trust-score.ts';
 
@@ -22,20 +24,7 @@ function touchIntervalMs(idleTimeoutSeconds: number): number {
   return Math.min(TOUCH_INTERVAL_MAX_MS, idleTimeoutSeconds * 100);
 }
 
-export interface SessionView {
-  id: string;
-  device: string;
-  browser: string | null;
-  os: string | null;
-  location: string | null;
-  ipAddress: string | null;
-  createdAt: string;
-  lastActiveAt: string;
-  expiresAt: string;
-  trustScore: number;
-  verification: Verification;
-  current: boolean;
-}
+export type SessionView = Static<typeof SessionViewSchema>;
 
 export interface Authenticated {
   user: PublicUser;

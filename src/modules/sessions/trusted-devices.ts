@@ -3,12 +3,14 @@
 // the device can be listed and revoked one by one, and all of them are forgotten when the password
 // changes or two-factor is turned off. It skips the second factor only, never the password.
 import type { Kysely } from 'kysely';
+import type { Static } from 'typebox';
 import { AppError } from '../../errors.ts';
 import { generateToken, hashToken } from '../../crypto/tokens.ts';
 import type { AppContext, RequestInfo } from '../../context.ts';
 import type { Database } from '../../db/schema.ts';
 import { recordSecurityEvent } from '../events/service.ts';
 import type { ClientContext } from '../../http/client-context.ts';
+import type { TrustedDeviceView as TrustedDeviceViewSchema } from '../../http/schemas.ts';
 import type { Authenticated } from './service.ts';
 import * as store from './trusted-devices-store.ts';
 
@@ -32,14 +34,7 @@ export async function forgetTrustedDevices(ctx: AppContext, db: Kysely<Database>
   return store.revokeTrustedDevices(db, userId, null, ctx.clock.now());
 }
 
-export interface TrustedDeviceView {
-  id: string;
-  device: string;
-  location: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string;
-}
+export type TrustedDeviceView = Static<typeof TrustedDeviceViewSchema>;
 
 export async function listTrustedDevices(ctx: AppContext, userId: string): Promise<TrustedDeviceView[]> {
   const rows = await store.listLiveTrustedDevices(ctx.db, userId, ctx.clock.now());

@@ -1,5 +1,7 @@
 // The user as clients see it: never the password hash or internal columns.
+import type { Static } from 'typebox';
 import type { Role, UserStatus } from '../../db/schema.ts';
+import type { UserView } from '../../http/schemas.ts';
 
 export interface UserColumns {
   id: string;
@@ -13,18 +15,7 @@ export interface UserColumns {
   notify_new_sign_in: boolean;
 }
 
-export interface PublicUser {
-  id: string;
-  email: string;
-  emailVerified: boolean;
-  emailVerifiedAt: string | null;
-  displayName: string | null;
-  role: Role;
-  status: UserStatus;
-  createdAt: string;
-  lastLoginAt: string | null;
-  notifyNewSignIn: boolean;
-}
+export type PublicUser = Static<typeof UserView>;
 
 export function toPublicUser(row: UserColumns): PublicUser {
   return {

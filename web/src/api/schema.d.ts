@@ -51,6 +51,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read the profile */
+        get: operations["getProfile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update the display name and notification settings */
+        patch: operations["updateProfile"];
+        trace?: never;
+    };
+    "/api/auth/change-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change the password; every other session is signed out, and this one goes on under a new token */
+        put: operations["changePassword"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -146,41 +181,6 @@ export interface paths {
         /** The signed-in user and this session */
         get: operations["getSession"];
         put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/auth/profile": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Read the profile */
-        get: operations["getProfile"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /** Update the display name and notification settings */
-        patch: operations["updateProfile"];
-        trace?: never;
-    };
-    "/api/auth/change-password": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Change the password; every other session is signed out, and this one goes on under a new token */
-        put: operations["changePassword"];
         post?: never;
         delete?: never;
         options?: never;
@@ -689,7 +689,7 @@ export interface operations {
                             /** Format: date-time */
                             expiresAt: string;
                             trustScore: number;
-                            verification: string;
+                            verification: "password" | "two_factor" | "trusted_device" | "oauth";
                             current: boolean;
                         } & {
                             token?: string;
@@ -856,6 +856,472 @@ export interface operations {
             };
         };
     };
+    getProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        user: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            emailVerified: boolean;
+                            emailVerifiedAt: string | null;
+                            displayName: string | null;
+                            role: "USER" | "ADMIN" | "SUPER_ADMIN";
+                            status: "active" | "disabled";
+                            /** Format: date-time */
+                            createdAt: string;
+                            lastLoginAt: string | null;
+                            /** @description Email a notice on sign-in from an unfamiliar device or place */
+                            notifyNewSignIn: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description The request is malformed or an input fails validation (`fields` names the property). Or the service refuses the input (`code` says why) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description No valid session: the cookie or bearer token is missing, expired or revoked (UNAUTHENTICATED). Or a wrong password or code, where the operation takes one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description The account must set up a second factor first (TWO_FACTOR_REQUIRED, when REQUIRE_TWO_FACTOR is on). Or the operation refuses this session or request (`code` says why) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many attempts (RATE_LIMITED): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description A dependency (the database, Redis, a mail or SMS provider) did not answer, or this instance is restarting: try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    displayName?: string | null;
+                    notifyNewSignIn?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        user: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            emailVerified: boolean;
+                            emailVerifiedAt: string | null;
+                            displayName: string | null;
+                            role: "USER" | "ADMIN" | "SUPER_ADMIN";
+                            status: "active" | "disabled";
+                            /** Format: date-time */
+                            createdAt: string;
+                            lastLoginAt: string | null;
+                            /** @description Email a notice on sign-in from an unfamiliar device or place */
+                            notifyNewSignIn: boolean;
+                        };
+                    };
+                };
+            };
+            /** @description The request is malformed or an input fails validation (`fields` names the property). The body is not valid JSON (MALFORMED_JSON). Or the service refuses the input (`code` says why) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description No valid session: the cookie or bearer token is missing, expired or revoked (UNAUTHENTICATED). Or a wrong password or code, where the operation takes one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description The account must set up a second factor first (TWO_FACTOR_REQUIRED, when REQUIRE_TWO_FACTOR is on). A cross-site request: Origin or Referer is not PUBLIC_URL, or a cookie came without either (CSRF_REJECTED). Or the operation refuses this session or request (`code` says why) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is not `application/json` (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many attempts (RATE_LIMITED): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description A dependency (the database, Redis, a mail or SMS provider) did not answer, or this instance is restarting: try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    currentPassword: string;
+                    newPassword: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Sets the session cookie (`gatehouse_session`, `__Host-gatehouse_session` under https) with the session's new token, for a client that sent its token as a cookie (a bearer client gets `token` in the body) */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        message: string;
+                        /** @description The session's new token, for a client that sent its token as a bearer (a browser gets a new cookie instead); the old token no longer works */
+                        token?: string;
+                    };
+                };
+            };
+            /** @description The request is malformed or an input fails validation (`fields` names the property). The body is not valid JSON (MALFORMED_JSON). Or the service refuses the input (`code` says why) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description No valid session: the cookie or bearer token is missing, expired or revoked (UNAUTHENTICATED). Or a wrong password or code, where the operation takes one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description The account must set up a second factor first (TWO_FACTOR_REQUIRED, when REQUIRE_TWO_FACTOR is on). A cross-site request: Origin or Referer is not PUBLIC_URL, or a cookie came without either (CSRF_REJECTED). Or the operation refuses this session or request (`code` says why) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is not `application/json` (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many attempts (RATE_LIMITED): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description A dependency (the database, Redis, a mail or SMS provider) did not answer, or this instance is restarting: try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     signIn: {
         parameters: {
             query?: never;
@@ -920,7 +1386,7 @@ export interface operations {
                             /** Format: date-time */
                             expiresAt: string;
                             trustScore: number;
-                            verification: string;
+                            verification: "password" | "two_factor" | "trusted_device" | "oauth";
                             current: boolean;
                         } & {
                             token?: string;
@@ -1135,7 +1601,7 @@ export interface operations {
                             /** Format: date-time */
                             expiresAt: string;
                             trustScore: number;
-                            verification: string;
+                            verification: "password" | "two_factor" | "trusted_device" | "oauth";
                             current: boolean;
                         } & {
                             token?: string;
@@ -1798,7 +2264,7 @@ export interface operations {
                             /** Format: date-time */
                             expiresAt: string;
                             trustScore: number;
-                            verification: string;
+                            verification: "password" | "two_factor" | "trusted_device" | "oauth";
                             current: boolean;
                         };
                         /**
@@ -1903,472 +2369,6 @@ export interface operations {
             };
         };
     };
-    getProfile: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: true;
-                        user: {
-                            /** Format: uuid */
-                            id: string;
-                            email: string;
-                            emailVerified: boolean;
-                            emailVerifiedAt: string | null;
-                            displayName: string | null;
-                            role: "USER" | "ADMIN" | "SUPER_ADMIN";
-                            status: "active" | "disabled";
-                            /** Format: date-time */
-                            createdAt: string;
-                            lastLoginAt: string | null;
-                            /** @description Email a notice on sign-in from an unfamiliar device or place */
-                            notifyNewSignIn: boolean;
-                        };
-                    };
-                };
-            };
-            /** @description The request is malformed or an input fails validation (`fields` names the property). Or the service refuses the input (`code` says why) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-            /** @description No valid session: the cookie or bearer token is missing, expired or revoked (UNAUTHENTICATED). Or a wrong password or code, where the operation takes one */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-            /** @description The account must set up a second factor first (TWO_FACTOR_REQUIRED, when REQUIRE_TWO_FACTOR is on). Or the operation refuses this session or request (`code` says why) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-            /** @description Too many attempts (RATE_LIMITED): try again after `Retry-After` seconds */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "RATE_LIMITED";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-            /** @description A dependency (the database, Redis, a mail or SMS provider) did not answer, or this instance is restarting: try again shortly */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-        };
-    };
-    updateProfile: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    displayName?: string | null;
-                    notifyNewSignIn?: boolean;
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: true;
-                        user: {
-                            /** Format: uuid */
-                            id: string;
-                            email: string;
-                            emailVerified: boolean;
-                            emailVerifiedAt: string | null;
-                            displayName: string | null;
-                            role: "USER" | "ADMIN" | "SUPER_ADMIN";
-                            status: "active" | "disabled";
-                            /** Format: date-time */
-                            createdAt: string;
-                            lastLoginAt: string | null;
-                            /** @description Email a notice on sign-in from an unfamiliar device or place */
-                            notifyNewSignIn: boolean;
-                        };
-                    };
-                };
-            };
-            /** @description The request is malformed or an input fails validation (`fields` names the property). The body is not valid JSON (MALFORMED_JSON). Or the service refuses the input (`code` says why) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-            /** @description No valid session: the cookie or bearer token is missing, expired or revoked (UNAUTHENTICATED). Or a wrong password or code, where the operation takes one */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-            /** @description The account must set up a second factor first (TWO_FACTOR_REQUIRED, when REQUIRE_TWO_FACTOR is on). A cross-site request: Origin or Referer is not PUBLIC_URL, or a cookie came without either (CSRF_REJECTED). Or the operation refuses this session or request (`code` says why) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-            /** @description The body is larger than BODY_LIMIT_BYTES (PAYLOAD_TOO_LARGE) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "PAYLOAD_TOO_LARGE";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-            /** @description The body is not `application/json` (UNSUPPORTED_MEDIA_TYPE) */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "UNSUPPORTED_MEDIA_TYPE";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-            /** @description Too many attempts (RATE_LIMITED): try again after `Retry-After` seconds */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "RATE_LIMITED";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-            /** @description A dependency (the database, Redis, a mail or SMS provider) did not answer, or this instance is restarting: try again shortly */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-        };
-    };
-    changePassword: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    currentPassword: string;
-                    newPassword: string;
-                };
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    /** @description Sets the session cookie (`gatehouse_session`, `__Host-gatehouse_session` under https) with the session's new token, for a client that sent its token as a cookie (a bearer client gets `token` in the body) */
-                    "Set-Cookie"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: true;
-                        message: string;
-                        /** @description The session's new token, for a client that sent its token as a bearer (a browser gets a new cookie instead); the old token no longer works */
-                        token?: string;
-                    };
-                };
-            };
-            /** @description The request is malformed or an input fails validation (`fields` names the property). The body is not valid JSON (MALFORMED_JSON). Or the service refuses the input (`code` says why) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-            /** @description No valid session: the cookie or bearer token is missing, expired or revoked (UNAUTHENTICATED). Or a wrong password or code, where the operation takes one */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-            /** @description The account must set up a second factor first (TWO_FACTOR_REQUIRED, when REQUIRE_TWO_FACTOR is on). A cross-site request: Origin or Referer is not PUBLIC_URL, or a cookie came without either (CSRF_REJECTED). Or the operation refuses this session or request (`code` says why) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-            /** @description The body is larger than BODY_LIMIT_BYTES (PAYLOAD_TOO_LARGE) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "PAYLOAD_TOO_LARGE";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-            /** @description The body is not `application/json` (UNSUPPORTED_MEDIA_TYPE) */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "UNSUPPORTED_MEDIA_TYPE";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-            /** @description Too many attempts (RATE_LIMITED): try again after `Retry-After` seconds */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "RATE_LIMITED";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-            /** @description A dependency (the database, Redis, a mail or SMS provider) did not answer, or this instance is restarting: try again shortly */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        success: false;
-                        /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
-                        message: string;
-                        fields?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-        };
-    };
     listSessions: {
         parameters: {
             query?: never;
@@ -2403,7 +2403,7 @@ export interface operations {
                             /** Format: date-time */
                             expiresAt: string;
                             trustScore: number;
-                            verification: string;
+                            verification: "password" | "two_factor" | "trusted_device" | "oauth";
                             current: boolean;
                         }[];
                         trustedDevices: {
