@@ -1,7 +1,6 @@
-// One-time tokens (SPEC §3, 4.2): sign-in challenges, SMS codes, and later email links. Each is
-// stored only as a hash, expires, is attempt-counted, and is used at most once.
+// One-time tokens (security.md §2 and §8): sign-in challenges, texted codes and email links. Each
+// is stored only as a hash, expires, is attempt-counted, and is used at most once.
 import type { Kysely } from 'kysely';
-import { hashesEqual } from '../../crypto/tokens.ts';
 import type { Database } from '../../db/schema.ts';
 import * as store from './store.ts';
 
@@ -32,8 +31,8 @@ function live(row: Awaited<ReturnType<typeof store.findByHash>>, now: Date, maxA
 
 /** The unused, unexpired token with this hash, if it has attempts left. */
 export async function findLiveToken(db: Kysely<Database>, purpose: TokenPurpose, tokenHash: string, now: Date, maxAttempts: number): Promise<LiveToken | null> {
-  const row = await store.findByHash(db, purpose, tokenHash);
-  return row && hashesEqual(row.token_hash, tokenHash) ? live(row, now, maxAttempts) : null;
+  // Found by the SHA-256 of a 256-bit token: comparing the hash with itself again adds nothing (security.md §2).
+  return live(await store.findByHash(db, purpose, tokenHash), now, maxAttempts);
 }
 
 /** The user's current token of this purpose (for short codes looked up by user, not by value). */
