@@ -145,7 +145,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
       maxAgeMs: SESSION_CACHE_MAX_AGE_MS,
     });
     ctx.sessionCache = cache;
-    // SPEC 4.7 with a cache: a write answers only once every instance has applied it (cache.ts).
+    // security.md §3 with a cache: a write answers only once every instance has applied it (cache.ts).
     app.addHook('onSend', async (request) => {
       if (request.method !== 'GET' && request.method !== 'HEAD') await cache.barrier();
     });

@@ -1,4 +1,4 @@
-// Every environment variable Gatehouse reads, parsed and typed once (SPEC §1).
+// Every environment variable Gatehouse reads, parsed and typed once (README lists them).
 // Nothing else in the code reads process.env.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -129,7 +129,7 @@ function duration(env: Env, name: string, fallbackSeconds: number): number {
 
 /**
  * The root key. With the embedded database and no GATEHOUSE_SECRET, one is generated once into
- * the data dir (SPEC §1); with a shared PostgreSQL every instance must be given the same secret.
+ * the data dir (security.md §2); with a shared PostgreSQL every instance must be given the same secret.
  */
 function loadSecret(env: Env, dataDir: string, databaseUrl: string | undefined): { secret: Buffer; generated: boolean } {
   const raw = env.GATEHOUSE_SECRET;
@@ -276,7 +276,7 @@ export function loadConfig(env: Env = process.env): Config {
     secretGenerated: generated,
     passwordHasher: hasher,
     hashConcurrency: env.HASH_CONCURRENCY ? integer(env, 'HASH_CONCURRENCY', 1, 1, 256) : undefined,
-    // SPEC 4.1: configurable, never below 8.
+    // security.md §1: configurable, never below 8.
     passwordMinLength: integer(env, 'PASSWORD_MIN_LENGTH', 12, 8, 64),
     // Defaults follow NIST 800-63B rev 4 for AAL2 (1 h inactivity, 24 h overall) unless the user
     // asks to stay signed in on this device.

@@ -1,5 +1,5 @@
-// One error type for the whole service and the handler that turns any error into the SPEC §2
-// error shape. Bad input is always a 4xx; a stack trace never reaches the client.
+// One error type for the whole service and the handler that turns any error into the
+// error shape of docs/api.md. Bad input is always a 4xx; a stack trace never reaches the client.
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

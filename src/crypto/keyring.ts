@@ -1,4 +1,4 @@
-// Sub-keys derived from GATEHOUSE_SECRET with HKDF (SPEC §1), one per purpose, so no key is used
+// Sub-keys derived from GATEHOUSE_SECRET with HKDF (security.md §2), one per purpose, so no key is used
 // for two jobs and the root key itself never touches data. Secrets at rest are sealed with
 // AES-256-GCM under a key that carries a key id; after a rotation (the old root secret moved to
 // GATEHOUSE_PREVIOUS_SECRETS) old ciphertexts still open and new ones use the new key. Keyed

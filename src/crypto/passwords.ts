@@ -1,5 +1,5 @@
 // Password hashing through native libraries on dedicated hashing threads (hash-threads.ts), never
-// on the event loop. SPEC 4.1: argon2id m=19 MiB t=2 p=1 by default, bcrypt cost 12 by
+// on the event loop. security.md §1: argon2id m=19 MiB t=2 p=1 by default, bcrypt cost 12 by
 // PASSWORD_HASHER; either kind of stored hash verifies, and one made with other settings is
 // reported for upgrade.
 import { availableParallelism } from 'node:os';
@@ -21,7 +21,7 @@ export interface PasswordHasher {
   verify(storedHash: string, password: string): Promise<boolean>;
   /** True when the stored hash was made by another algorithm or with other settings. */
   needsRehash(storedHash: string): boolean;
-  /** Spends the same time as a real verification, for accounts that do not exist (SPEC 4.6). */
+  /** Spends the same time as a real verification, for accounts that do not exist (security.md §5). */
   verifyDummy(password: string): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-// Opaque tokens (SPEC 4.2): 256 bits from the CSPRNG to the client, SHA-256 of it in the database.
+// Opaque tokens (security.md §2): 256 bits from the CSPRNG to the client, SHA-256 of it in the database.
 // A fast unkeyed hash is enough: the token has full entropy, so nothing can be guessed from it.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 

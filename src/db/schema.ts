@@ -1,4 +1,4 @@
-// The typed shape of every table (SPEC §3). Column names are snake_case in SQL and here, so
+// The typed shape of every table. Column names are snake_case in SQL and here, so
 // queries read like the SQL they produce.
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 

@@ -1,4 +1,4 @@
-// What we keep about the device behind a request (seed 002: no raw IPs): a readable device label
+// What we keep about the device behind a request (security.md §7: no raw IPs): a readable device label
 // from the user agent, the IP as a keyed hash plus a masked form, and a coarse location looked up
 // in an offline GeoIP database that ships with the fast-geoip package.
 import geoip from 'fast-geoip';

@@ -1,4 +1,4 @@
-// CSRF (SPEC §1, ASVS 3.5): a state-changing request that a browser could send on its own must
+// CSRF (security.md §9, ASVS 3.5): a state-changing request that a browser could send on its own must
 // come from our own origin. Bearer-authenticated requests are exempt (a browser never adds that
 // header cross-site). Requests without any cookie and without Origin (curl, servers) pass, but a
 // cross-site Origin or Sec-Fetch-Site is refused even without a cookie, which stops login CSRF.

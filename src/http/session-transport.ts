@@ -1,4 +1,4 @@
-// How a session token travels. Browsers get the cookie pinned in SPEC §1 (HttpOnly, SameSite=Lax,
+// How a session token travels. Browsers get the cookie of security.md §3 (HttpOnly, SameSite=Lax,
 // Secure and the __Host- prefix under https). An API client that sends
 // `X-Session-Transport: bearer` gets the token in the JSON body instead, and no cookie, and sends
 // it back as `Authorization: Bearer <token>`.

@@ -1,4 +1,4 @@
-// Request validation (SPEC §2: every route validates body, query and params by schema). Bodies
+// Request validation (docs/api.md: every route validates body, query and params by schema). Bodies
 // are JSON and are checked as sent: a number where a string belongs is refused, not converted.
 // Query strings and path parameters are text by nature, so there "20" may become the number 20.
 import type { FastifyInstance } from 'fastify';

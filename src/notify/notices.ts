@@ -1,4 +1,4 @@
-// Security notices that always go (issue 4), queued inside the transaction of the action they
+// Security notices that always go (security.md §8), queued inside the transaction of the action they
 // report so a notice exists exactly when the action happened.
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.ts';

@@ -1,4 +1,4 @@
-// Rate limits (SPEC 4.5) with rate-limiter-flexible: counters in Redis when REDIS_URL is set, so
+// Rate limits (security.md §6) with rate-limiter-flexible: counters in Redis when REDIS_URL is set, so
 // they hold across instances; in process memory for a single embedded instance. Keys are keyed
 // hashes, so no email or IP address is written to Redis.
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';

@@ -1,4 +1,4 @@
-// Users, device sessions, the security-event log and one-time tokens (SPEC §3).
+// Users, device sessions, the security-event log and one-time tokens.
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {

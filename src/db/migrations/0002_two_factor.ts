@@ -1,5 +1,5 @@
-// Second factors (SPEC §3 two_factor_methods, backup_codes), trusted devices ("remember this
-// device") and the freshness of a session's last authentication (SPEC 4.8).
+// Second factors (two_factor_methods, backup_codes), trusted devices ("remember this
+// device") and the freshness of a session's last authentication (security.md §3).
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -14,7 +14,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // Null while set-up is pending: nothing is required at sign-in until it is verified.
     .addColumn('verified_at', 'timestamptz')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    // SPEC 4.3: the last accepted TOTP time-step; a code of that step or earlier is refused.
+    // security.md §4: the last accepted TOTP time-step; a code of that step or earlier is refused.
     .addColumn('last_used_step', 'bigint')
     .execute();
   await db.schema.createIndex('two_factor_methods_user_type_key').unique().on('two_factor_methods').columns(['user_id', 'type']).execute();

@@ -1,4 +1,4 @@
-// Email (issue 4): a durable outgoing-mail queue and the user's choice about new-sign-in notices.
+// Email: a durable outgoing-mail queue and the user's choice about new-sign-in notices.
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {

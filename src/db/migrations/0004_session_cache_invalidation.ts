@@ -1,4 +1,4 @@
-// Performance (issue 5): instances may keep recently checked sessions in memory, so every change to
+// Instances may keep recently checked sessions in memory, so every change to
 // a session or a user must reach them. Triggers, not application code, announce it: a NOTIFY is
 // sent at commit (never for a rolled-back write) for any UPDATE or DELETE, whoever makes it — a
 // route, the CLI, or an operator's hand-written SQL. The payload names the user whose cached

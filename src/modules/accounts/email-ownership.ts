@@ -34,7 +34,7 @@ const LINKS_VOIDED_BY_EMAIL_CHANGE: readonly TokenPurpose[] = ['password_reset',
 
 const invalidLink = (): AppError => new AppError('INVALID_TOKEN', undefined, { fields: { token: 'is invalid or expired' } });
 
-/** SPEC 4.5: mail-sending routes are limited per destination address and per client IP. */
+/** security.md §6: mail-sending routes are limited per destination address and per client IP. */
 async function limitMail(ctx: AppContext, address: string, info: RequestInfo): Promise<void> {
   await ctx.limiters.mailFromIp.consume(info.ip);
   await ctx.limiters.mailToAddress.consume(address);

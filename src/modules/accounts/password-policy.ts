@@ -1,4 +1,4 @@
-// SPEC 4.1 / ASVS 6.2 / NIST 800-63B: length, not composition. At least `minLength` code points
+// security.md §1 / ASVS 6.2 / NIST 800-63B: length, not composition. At least `minLength` code points
 // (after NFKC), at most 256, no truncation (bcrypt's 72-byte limit is refused, not cut), common and
 // guessable passwords refused using the user's own email and name and the product name as context.
 import { BCRYPT_MAX_BYTES, normalizePassword } from '../../crypto/passwords.ts';

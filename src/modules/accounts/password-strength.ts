@@ -1,7 +1,7 @@
 // The strength estimator runs in a helper process, started on the first password check and
 // stopped after 15 seconds without one. Its dictionaries (~60 MB with the runtime) are held only
 // while passwords are being chosen, and all of it goes back to the system when the helper exits: a
-// worker thread left ~30 MB of its heap behind in this process after it stopped (issue 5). Starting
+// worker thread left ~30 MB of its heap behind in this process after it stopped. Starting
 // the helper again costs about a third of a second, on a registration or password change only.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-// Accounts: register, sign in, sign out, profile and password change (seed 003 §1, SPEC §2 and §4).
+// Accounts: register, sign in, sign out, profile and password change (security.md §1, §3 and §5).
 import { AppError } from '../../errors.ts';
 import { addressBucket } from '../../http/client-address.ts';
 import type { AppContext, RequestInfo } from '../../context.ts';
@@ -29,7 +29,7 @@ function cleanDisplayName(raw: string | null | undefined): string | null {
 /**
  * Creates the account and mails a verification link. With REQUIRE_EMAIL_VERIFICATION the answer
  * is the same for a new and a taken address, and the owner of a taken one is mailed instead
- * (SPEC 4.6); otherwise the new account is signed in at once and a taken address is a 409.
+ * (security.md §5); otherwise the new account is signed in at once and a taken address is a 409.
  */
 export async function register(ctx: AppContext, input: { email: string; password: string; displayName?: string | null | undefined }, info: RequestInfo): Promise<Registered> {
   const email = requireValidEmail(input.email);
@@ -104,7 +104,7 @@ export async function updateProfile(ctx: AppContext, auth: Authenticated, input:
   });
 }
 
-/** Seed 003 §1: verify the current password, apply the policy, rehash, end the other sessions. */
+/** security.md §1: verify the current password, apply the policy, rehash, end the other sessions. */
 export async function changePassword(
   ctx: AppContext,
   auth: Authenticated,
@@ -141,7 +141,7 @@ export async function changePassword(
   const newHash = await ctx.hasher.hash(next);
   return ctx.db.transaction().execute(async (trx) => {
     await store.updatePasswordHash(trx, user.id, newHash, ctx.clock.now(), true);
-    // SPEC 4.7: every other session ends; the one that made the change stays. Remembered
+    // security.md §3: every other session ends; the one that made the change stays. Remembered
     // devices are forgotten, so the next sign-in elsewhere asks for the second factor again.
     const revokedSessions = await revokeSessionsInTransaction(ctx, trx, user.id, auth.session.id, 'password_changed');
     // security.md §3: and it goes on under a new token.

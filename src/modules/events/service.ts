@@ -1,4 +1,4 @@
-// The one place security events are written (SPEC 4.9) and read back for their owner.
+// The one place security events are written (security.md §10) and read back for their owner.
 import type { Kysely } from 'kysely';
 import { AppError } from '../../errors.ts';
 import type { AppContext } from '../../context.ts';

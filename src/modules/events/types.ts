@@ -1,5 +1,5 @@
-// The security-event types (seed 002 Account Events, seed 003 §3.2). Metadata never holds PII:
-// no email, raw IP, token, code or password (SPEC §3).
+// The security-event types. Metadata never holds PII: no email, raw IP, token, code or password
+// (security.md §10).
 export const securityEventTypes = [
   'account_created',
   'sign_in_succeeded',

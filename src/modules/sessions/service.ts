@@ -1,4 +1,4 @@
-// Device sessions (seed 000 Session, seed 002 Device Sessions, SPEC 4.2 and 4.7): an opaque token
+// Device sessions (security.md §3): an opaque token
 // to the client, its hash in the database, sliding idle timeout plus an absolute lifetime.
 import type { Kysely } from 'kysely';
 import type { Static } from 'typebox';
@@ -29,7 +29,7 @@ export type SessionView = Static<typeof SessionViewSchema>;
 export interface Authenticated {
   user: PublicUser;
   session: SessionView;
-  /** When the user last proved who they are on this session (SPEC 4.8 freshness). */
+  /** When the user last proved who they are on this session (freshness, security.md §3). */
   authenticatedAt: Date;
 }
 
@@ -97,7 +97,7 @@ export interface StartedSession {
 export const MAX_SESSIONS_PER_USER = 100;
 
 /**
- * Creates a session inside the caller's transaction (SPEC 4.2: a fresh token at every sign-in),
+ * Creates a session inside the caller's transaction (security.md §3: a fresh token at every sign-in),
  * ending the least recently used one beyond MAX_SESSIONS_PER_USER.
  */
 export async function startSession(ctx: AppContext, db: Kysely<Database>, input: NewSessionInput): Promise<StartedSession> {
@@ -138,7 +138,7 @@ export async function startSession(ctx: AppContext, db: Kysely<Database>, input:
 /**
  * The session check behind every authenticated request: from this instance's session cache when it
  * holds the row (PostgreSQL), otherwise one indexed query; no write unless the last write is a
- * tenth of the idle timeout (at most a minute) old. Revoked, expired, idle or disabled-user sessions are refused at once (SPEC 4.7): the
+ * tenth of the idle timeout (at most a minute) old. Revoked, expired, idle or disabled-user sessions are refused at once (security.md §3): the
  * cache is invalidated before any write is answered (cache.ts).
  */
 export async function authenticate(ctx: AppContext, token: string): Promise<Authenticated | null> {
@@ -177,7 +177,7 @@ function sessionColumnsOf(row: SessionWithUser): SessionColumns {
   };
 }
 
-/** Not revoked, not expired, not idle too long, and its user not disabled (SPEC 4.7). */
+/** Not revoked, not expired, not idle too long, and its user not disabled (security.md §3). */
 function isLive(row: SessionWithUser, now: Date): boolean {
   return row.revoked_at === null && row.status === 'active' && endsAt(sessionColumnsOf(row)) > now;
 }
@@ -239,7 +239,7 @@ export async function revokeOtherSessions(ctx: AppContext, auth: Authenticated, 
   });
 }
 
-/** SPEC 4.8: sensitive actions need a sign-in or re-authentication at most this old. */
+/** security.md §3: sensitive actions need a sign-in or re-authentication at most this old. */
 export const FRESH_AUTHENTICATION_SECONDS = 10 * 60;
 
 export function requireFreshAuthentication(ctx: AppContext, auth: Authenticated): void {
@@ -304,7 +304,7 @@ export async function endSession(ctx: AppContext, auth: Authenticated, info: Req
   });
 }
 
-/** Revokes the user's other sessions inside the caller's transaction (password change, SPEC 4.7). */
+/** Revokes the user's other sessions inside the caller's transaction (password change, security.md §3). */
 export function revokeSessionsInTransaction(ctx: AppContext, db: Kysely<Database>, userId: string, keepSessionId: string | null, reason: string): Promise<number> {
   return store.revokeSessionsExcept(db, userId, keepSessionId, ctx.clock.now(), reason);
 }
@@ -312,7 +312,7 @@ export function revokeSessionsInTransaction(ctx: AppContext, db: Kysely<Database
 /**
  * Ended sessions are kept for 90 days: long enough to recognise a returning device or network
  * (trust score) and to show what ended recently, short enough that the table does not grow
- * without bound (seed 001's residual risk: expired sessions accumulate).
+ * without bound.
  */
 export const ENDED_SESSION_RETENTION_DAYS = 90;
 

@@ -1,4 +1,4 @@
-// Backup codes (SPEC 4.3, ASVS 6.5.1-6.5.4): 10 codes of 50 bits from the CSPRNG, written as two
+// Backup codes (security.md §4, ASVS 6.5.1-6.5.4): 10 codes of 50 bits from the CSPRNG, written as two
 // groups of five characters from an alphabet without look-alikes, single use, stored only as an
 // HMAC keyed by a secret-derived key and salted with the user id (ASVS 6.5.2: codes under 112
 // bits need a salted hash; the key also stops an offline search of a stolen database).

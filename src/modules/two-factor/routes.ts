@@ -1,4 +1,4 @@
-// HTTP for two-factor set-up and management (paths and bodies as in seed 003 §2 and SPEC §2).
+// HTTP for two-factor set-up and management (docs/api.md, Two-factor enrolment).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../context.ts';

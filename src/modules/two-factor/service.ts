@@ -113,7 +113,7 @@ export async function verifyTotpSetup(ctx: AppContext, auth: Authenticated, code
     throw invalidCode('token');
   }
   await ctx.db.transaction().execute(async (trx) => {
-    // The code that proved the set-up cannot be replayed at the next sign-in (SPEC 4.3).
+    // The code that proved the set-up cannot be replayed at the next sign-in (security.md §4).
     if (!(await store.consumeTotpStep(trx, method.id, step))) throw invalidCode('token');
     await activate(ctx, trx, auth, method.id, 'totp', info);
   });
@@ -122,7 +122,7 @@ export async function verifyTotpSetup(ctx: AppContext, auth: Authenticated, code
 
 export const backupCodesRunningLow = (remaining: number | undefined): boolean => remaining !== undefined && remaining <= LOW_BACKUP_CODES;
 
-/** Seed 003 §2.3: the password and a TOTP or backup code; ends every other session. */
+/** The password and a TOTP or backup code; ends every other session (security.md §4). */
 export async function disable(ctx: AppContext, auth: Authenticated, input: { password: string; token: string }, info: RequestInfo, verifyPassword: (password: string) => Promise<boolean>): Promise<void> {
   if (!(await store.hasVerifiedMethod(ctx.db, auth.user.id))) throw new AppError('TWO_FACTOR_NOT_ENABLED');
   // security.md §6: each check takes its attempt before it runs — the password from the signed-in
@@ -152,7 +152,7 @@ export async function disable(ctx: AppContext, auth: Authenticated, input: { pas
   await clearSecondFactorFailures(ctx, auth.user.id);
 }
 
-/** New backup codes replace every old one; needs a fresh authentication (SPEC 4.8). */
+/** New backup codes replace every old one; needs a fresh authentication (security.md §3). */
 export async function regenerateBackupCodes(ctx: AppContext, auth: Authenticated, info: RequestInfo): Promise<string[]> {
   requireFreshAuthentication(ctx, auth);
   if (!(await store.hasVerifiedMethod(ctx.db, auth.user.id))) throw new AppError('TWO_FACTOR_NOT_ENABLED');
@@ -164,7 +164,7 @@ export async function regenerateBackupCodes(ctx: AppContext, auth: Authenticated
 }
 
 async function sendCode(ctx: AppContext, userId: string, phone: string, purpose: 'sms_setup_code' | 'sms_sign_in_code', payload: Record<string, unknown>): Promise<void> {
-  await ctx.limiters.smsSend.consume(userId); // SPEC 4.5, ASVS 6.6.3
+  await ctx.limiters.smsSend.consume(userId); // security.md §6, ASVS 6.6.3
   const code = sixDigitCode();
   const now = ctx.clock.now();
   const id = await issueToken(ctx.db, { userId, purpose, tokenHash: smsCodeHash(ctx, userId, purpose, code), payload, expiresAt: new Date(now.getTime() + SMS_CODE_TTL_SECONDS * 1000), now });

@@ -38,7 +38,7 @@ export async function markVerified(db: Kysely<Database>, methodId: string, now: 
 }
 
 /**
- * SPEC 4.3: records the accepted time-step only if it is newer than the last one; false means
+ * security.md §4: records the accepted time-step only if it is newer than the last one; false means
  * the code was already used (the guard makes two concurrent uses of one code accept only one).
  */
 export async function consumeTotpStep(db: Kysely<Database>, methodId: string, step: number): Promise<boolean> {

@@ -35,7 +35,7 @@ export interface TotpCheck {
   timestamp: number;
   digits?: number;
   algorithm?: 'SHA1' | 'SHA256' | 'SHA512';
-  /** Accepted drift in time-steps either side (SPEC: ±1). */
+  /** Accepted drift in time-steps either side (security.md §4: ±1). */
   window?: number;
 }
 
