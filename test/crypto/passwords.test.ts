@@ -83,7 +83,7 @@ for (const kind of databaseKinds) {
     });
     after(() => t.close());
 
-    it('an imported bcrypt user signs in under argon2id and the hash is upgraded (SPEC 4.1)', async () => {
+    it('an imported bcrypt user signs in under argon2id and the hash is upgraded (security.md §1)', async () => {
       const email = uniqueEmail('imported');
       const legacy = await createPasswordHasher('bcrypt').hash(STRONG_PASSWORD);
       const now = new Date();
@@ -97,7 +97,7 @@ for (const kind of databaseKinds) {
       assert.equal((await new Client(t.app).post('/api/auth/login', { email, password: STRONG_PASSWORD })).statusCode, 200);
     });
 
-    it('an unknown email costs the same hashing work as a known one: one verification at the same cost on the hashing threads (SPEC 4.6, ASVS 6.3.8)', async () => {
+    it('an unknown email costs the same hashing work as a known one: one verification at the same cost on the hashing threads (security.md §5, ASVS 6.3.8)', async () => {
       const email = uniqueEmail('known');
       assert.equal((await new Client(t.app).post('/api/auth/register', { email, password: STRONG_PASSWORD })).statusCode, 201);
       const stored = await t.ctx.db.selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();

@@ -119,7 +119,7 @@ for (const kind of databaseKinds) {
       for (const status of [201, 200, 401, 400]) assert.ok(completed.some((e) => e.res?.statusCode === status), `a ${status} answer is logged`);
     });
 
-    it('no line contains a password, a session token, a cookie value or a secret query value (SPEC 4.10, ASVS 16.2.5)', () => {
+    it('no line contains a password, a session token, a cookie value or a secret query value (security.md §10, ASVS 16.2.5)', () => {
       assert.ok(secrets.size >= 8, 'every secret of the flow was captured');
       const leaks: string[] = [];
       for (const line of lines()) {
@@ -239,7 +239,7 @@ for (const kind of databaseKinds) {
       assert.ok(t.logs.length > 30, `the flow was logged (${t.logs.length} lines)`);
     });
 
-    it('no log line holds a TOTP secret, otpauth URL, QR code, backup code, code, challenge, verification or reset token (SPEC 4.10, ASVS 16.2.5)', () => {
+    it('no log line holds a TOTP secret, otpauth URL, QR code, backup code, code, challenge, verification or reset token (security.md §10, ASVS 16.2.5)', () => {
       assert.equal(codes.size, 4, 'every code of the flow was captured');
       assert.ok(secrets.size >= 30, `every secret of the flow was captured (${secrets.size})`);
       const logs = t.logs.join('');

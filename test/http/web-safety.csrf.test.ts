@@ -43,13 +43,13 @@ for (const kind of databaseKinds) {
     }
 
     describe('cookie-authenticated PATCH /api/auth/profile', () => {
-      it('without Origin and Referer → 403 CSRF_REJECTED and the profile is unchanged (SPEC §1, ASVS 3.5.2)', async () => {
+      it('without Origin and Referer → 403 CSRF_REJECTED and the profile is unchanged (security.md §9, ASVS 3.5.2)', async () => {
         const { client } = await signedUpBrowser(t.app, { displayName: 'Before' });
         refused(await client.patch('/api/auth/profile', { displayName: 'Forged' }, { origin: '' }));
         assert.equal(await displayNameOf(client), 'Before');
       });
 
-      it('with a foreign Origin → 403 and the profile is unchanged (SPEC §1)', async () => {
+      it('with a foreign Origin → 403 and the profile is unchanged (security.md §9)', async () => {
         const { client } = await signedUpBrowser(t.app, { displayName: 'Before' });
         refused(await client.patch('/api/auth/profile', { displayName: 'Forged' }, { origin: EVIL_ORIGIN }));
         assert.equal(await displayNameOf(client), 'Before');
@@ -79,7 +79,7 @@ for (const kind of databaseKinds) {
         assert.equal(await displayNameOf(client), 'After');
       });
 
-      it('with a Referer on our origin and no Origin → allowed (SPEC §1: Referer when Origin is missing)', async () => {
+      it('with a Referer on our origin and no Origin → allowed (security.md §9: Referer when Origin is missing)', async () => {
         const { client } = await signedUpBrowser(t.app, { displayName: 'Before' });
         const response = await client.patch('/api/auth/profile', { displayName: 'Via Referer' }, { origin: '', referer: `${PUBLIC_ORIGIN}/settings?tab=profile` });
         assert.equal(response.statusCode, 200, response.body);
@@ -113,7 +113,7 @@ for (const kind of databaseKinds) {
         assert.equal(await displayNameOf(client), 'Same Origin');
       });
 
-      it('Sec-Fetch-Site: same-origin alone does not replace Origin/Referer for a cookie request (SPEC §1)', async () => {
+      it('Sec-Fetch-Site: same-origin alone does not replace Origin/Referer for a cookie request (security.md §9)', async () => {
         const { client } = await signedUpBrowser(t.app, { displayName: 'Before' });
         refused(await client.patch('/api/auth/profile', { displayName: 'Forged' }, { origin: '', 'sec-fetch-site': 'same-origin' }));
         assert.equal(await displayNameOf(client), 'Before');
@@ -189,7 +189,7 @@ for (const kind of databaseKinds) {
       });
     });
 
-    describe('bearer-authenticated requests are exempt (SPEC §1)', () => {
+    describe('bearer-authenticated requests are exempt (security.md §9)', () => {
       it('a bearer client changes its profile without Origin, and with a foreign Origin', async () => {
         const { email, password } = await signedUpBrowser(t.app, { displayName: 'Before' });
         const { client: api } = await bearerClient(t.app, email, password);

@@ -158,7 +158,7 @@ for (const kind of databaseKinds) {
       });
       after(() => down.close());
 
-      it('GET /readyz → 503 with the SPEC error shape, and liveness stays 200 (SPEC §2)', async () => {
+      it('GET /readyz → 503 with the error shape, and liveness stays 200 (docs/api.md)', async () => {
         const ready = await new Client(down.app).get('/readyz');
         assertErrorShape(ready, { status: 503 });
         assert.equal((await new Client(down.app).get('/healthz')).statusCode, 200, 'the process is alive; only readiness fails');
@@ -172,7 +172,7 @@ for (const kind of databaseKinds) {
       });
       after(() => s.close());
 
-      it('the session cookie is __Host-gatehouse_session; Secure; HttpOnly; SameSite=Lax; Path=/ without Domain (ASVS 3.3.1, SPEC §1)', async () => {
+      it('the session cookie is __Host-gatehouse_session; Secure; HttpOnly; SameSite=Lax; Path=/ without Domain (ASVS 3.3.1, security.md §3)', async () => {
         const browser = new Client(s.app);
         const response = await browser.post('/api/auth/register', { email: uniqueEmail('https'), password: STRONG_PASSWORD }, { origin: HTTPS_ORIGIN });
         assert.equal(response.statusCode, 201, response.body);
@@ -200,7 +200,7 @@ for (const kind of databaseKinds) {
         assert.equal((await new Client(s.app).get('/api/auth/session', { cookie: `gatehouse_session=${token}` })).statusCode, 401);
       });
 
-      it('the CSRF origin is the https origin: it is accepted, the http development origin is not (SPEC §1)', async () => {
+      it('the CSRF origin is the https origin: it is accepted, the http development origin is not (security.md §9)', async () => {
         const browser = new Client(s.app);
         assert.equal((await browser.post('/api/auth/register', { email: uniqueEmail('https'), password: STRONG_PASSWORD }, { origin: HTTPS_ORIGIN })).statusCode, 201);
         assertErrorShape(await browser.patch('/api/auth/profile', { displayName: 'Plain Http' }, { origin: PUBLIC_ORIGIN }), { status: 403, code: 'CSRF_REJECTED' });
@@ -233,7 +233,7 @@ for (const kind of databaseKinds) {
       assert.equal(response.headers['strict-transport-security'], undefined);
     });
 
-    describe('GET /api/openapi.json (SPEC §2)', () => {
+    describe('GET /api/openapi.json (docs/api.md)', () => {
       let doc: { openapi: string; paths: Record<string, Record<string, OpenApiOperation>>; components?: { securitySchemes?: Record<string, unknown> } };
       before(async () => {
         const response = await new Client(t.app).get('/api/openapi.json');
@@ -249,7 +249,7 @@ for (const kind of databaseKinds) {
         assert.ok(doc.components?.securitySchemes?.sessionCookie, 'cookie scheme');
       });
 
-      it('lists every SPEC /api route the app has, with its method and a success response', () => {
+      it('lists every documented /api route the app has, with its method and a success response', () => {
         const existing = SPEC_API_ROUTES.filter((route) => t.app.hasRoute({ method: route.method as 'GET', url: route.url }));
         const names = existing.map((route) => `${route.method} ${route.url}`);
         for (const name of EXISTING_AT_LEAST) assert.ok(names.includes(name), `${name} exists in the app`);
@@ -265,7 +265,7 @@ for (const kind of databaseKinds) {
         assert.deepEqual(missing, [], 'routes missing from the OpenAPI document');
       });
 
-      it('describes the request body of every SPEC route that takes one: the SPEC fields, required unless optional', () => {
+      it('describes the request body of every route that takes one: its fields, required unless optional', () => {
         const wrong: string[] = [];
         for (const route of SPEC_API_ROUTES.filter((r) => r.body && t.app.hasRoute({ method: r.method as 'GET', url: r.url }))) {
           const name = `${route.method} ${route.url}`;

@@ -23,7 +23,7 @@ function bodyOfSize(bytes: number): string {
 }
 
 for (const kind of databaseKinds) {
-  describe(`web safety: bad input is a 4xx with the SPEC error shape (${kind})`, () => {
+  describe(`web safety: bad input is a 4xx with the error shape (${kind})`, () => {
     let t: TestApp;
     let logsBefore = 0;
 
@@ -85,7 +85,7 @@ for (const kind of databaseKinds) {
     const getRoutes = ['/api/auth/session', '/api/auth/profile', '/api/auth/sessions', '/api/auth/events', '/healthz', '/readyz'];
     const unsafeRoutes = [...bodyRoutes, ...bodylessUnsafeRoutes];
 
-    it('malformed JSON → 400 MALFORMED_JSON on every unsafe route (SPEC §2)', async () => {
+    it('malformed JSON → 400 MALFORMED_JSON on every unsafe route (docs/api.md)', async () => {
       const user = await signedIn();
       logsBefore = t.logs.length;
       for (const route of unsafeRoutes) {
@@ -179,7 +179,7 @@ for (const kind of databaseKinds) {
       assertNoServerErrorLogged();
     });
 
-    it('a scalar of the wrong type is refused, not coerced: 42, true or ["x"] for a string, 1 for a boolean (SPEC §2: 400 invalid input, ASVS 2.2.1)', async () => {
+    it('a scalar of the wrong type is refused, not coerced: 42, true or ["x"] for a string, 1 for a boolean (docs/api.md: 400 invalid input, ASVS 2.2.1)', async () => {
       const user = await signedIn();
       const cases: { method: Method; url: string; body: Record<string, unknown>; field: string }[] = [
         { method: 'PATCH', url: '/api/auth/profile', body: { displayName: 42 }, field: 'displayName' },
@@ -347,7 +347,7 @@ for (const kind of databaseKinds) {
       assert.deepEqual(answers, [], 'text/plain bodies must be refused with 415');
     });
 
-    it('a body over the 16 KiB limit → 413 PAYLOAD_TOO_LARGE on every unsafe route; exactly 16 KiB is read (SPEC §2)', async () => {
+    it('a body over the 16 KiB limit → 413 PAYLOAD_TOO_LARGE on every unsafe route; exactly 16 KiB is read (docs/api.md)', async () => {
       logsBefore = t.logs.length;
       for (const route of unsafeRoutes) {
         const user = await signedIn();
@@ -392,7 +392,7 @@ for (const kind of databaseKinds) {
       assertNoServerErrorLogged();
     });
 
-    it('a well-formed but unknown session id → 404 SESSION_NOT_FOUND with the SPEC shape', async () => {
+    it('a well-formed but unknown session id → 404 SESSION_NOT_FOUND in the error shape', async () => {
       const user = await signedIn();
       assertErrorShape(await user.browser.delete('/api/auth/sessions/00000000-0000-4000-8000-000000000000'), { status: 404, code: 'SESSION_NOT_FOUND' });
     });
@@ -410,7 +410,7 @@ for (const kind of databaseKinds) {
       assertNoServerErrorLogged();
     });
 
-    it('an unknown route or method → 404 NOT_FOUND with the SPEC shape', async () => {
+    it('an unknown route or method → 404 NOT_FOUND in the error shape', async () => {
       const user = await signedIn();
       assertErrorShape(await user.browser.get('/api/does-not-exist'), { status: 404, code: 'NOT_FOUND' });
       assertErrorShape(await user.browser.get('/api/auth/nothing/here'), { status: 404, code: 'NOT_FOUND' });
@@ -418,14 +418,14 @@ for (const kind of databaseKinds) {
       assertErrorShape(await user.browser.post('/healthz', {}), { status: 404, code: 'NOT_FOUND' });
     });
 
-    it('a URL the router itself refuses (broken percent-encoding, over-long path parameter) → 4xx with the SPEC shape', async () => {
+    it('a URL the router itself refuses (broken percent-encoding, over-long path parameter) → 4xx in the error shape', async () => {
       const user = await signedIn();
       assertErrorShape(await user.browser.get('/api/auth/%E0%A4%A'));
       assertErrorShape(await user.browser.get('/%'));
       assertErrorShape(await user.browser.delete(`/api/auth/sessions/${'a'.repeat(300)}`));
     });
 
-    it('every registered route survives the bad-input sweep unauthenticated: no 5xx, SPEC shape on every error', async () => {
+    it('every registered route survives the bad-input sweep unauthenticated: no 5xx, the error shape on every error', async () => {
       logsBefore = t.logs.length;
       const routes = registeredRoutes(t.app);
       assert.ok(routes.length >= 13, `the app's routes were read: ${JSON.stringify(routes)}`);

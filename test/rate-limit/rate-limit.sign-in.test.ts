@@ -72,7 +72,7 @@ for (const kind of databaseKinds) {
       assert.equal(await redis!.del(key), 1, 'the delay key was there');
     }
 
-    it(`after ${FAILURES_BEFORE_DELAY} failures the next attempt is 429 with Retry-After, even with the right password (SPEC 4.5)`, async () => {
+    it(`after ${FAILURES_BEFORE_DELAY} failures the next attempt is 429 with Retry-After, even with the right password (security.md §6)`, async () => {
       const { email, password } = await signedUpBrowser(t.app, { ip: freshAddress() });
       const ip = freshAddress();
       await fail(t, ip, email, FAILURES_BEFORE_DELAY);
@@ -143,7 +143,7 @@ for (const kind of databaseKinds) {
       assert.equal(response.statusCode, 200, response.body);
     });
 
-    it('unknown emails are limited exactly like real accounts: no enumeration through 429 (SPEC 4.6)', async () => {
+    it('unknown emails are limited exactly like real accounts: no enumeration through 429 (security.md §5)', async () => {
       const { email } = await signedUpBrowser(t.app, { ip: freshAddress() });
       const unknown = uniqueEmail('nobody');
       const ipKnown = freshAddress();
@@ -213,7 +213,7 @@ for (const kind of databaseKinds) {
       assertRateLimited(forged);
     });
 
-    it("a 'sign_in_rate_limited' event is written, and the owner sees it (SPEC 4.9)", async () => {
+    it("a 'sign_in_rate_limited' event is written, and the owner sees it (security.md §10)", async () => {
       const { client: owner, email, password } = await signedUpBrowser(t.app, { ip: freshAddress() });
       const ip = freshAddress();
       await fail(t, ip, email, FAILURES_BEFORE_DELAY);
@@ -243,7 +243,7 @@ for (const kind of databaseKinds) {
       });
       after(() => r.close());
 
-      it('more than the per-address limit of registrations → 429 with Retry-After, and no account is created (SPEC 4.5)', async () => {
+      it('more than the per-address limit of registrations → 429 with Retry-After, and no account is created (security.md §6)', async () => {
         const ip = freshAddress();
         for (let i = 0; i < 2; i += 1) {
           const ok = await new Client(r.app, { ip }).post('/api/auth/register', { email: uniqueEmail('reg'), password: STRONG_PASSWORD });

@@ -36,7 +36,7 @@ for (const kind of databaseKinds) {
       assert.doesNotMatch(response.body, /"session"\s*:/, `${what}: no session in the body`);
     };
 
-    it('the challenge id presented as a bearer token or a session cookie opens no route at all, read or write (SPEC 4.4)', async () => {
+    it('the challenge id presented as a bearer token or a session cookie opens no route at all, read or write (security.md §4)', async () => {
       const victim = await signedUpWithTotp(t.app, t.clock);
       const { challengeId } = await passwordStep(t.app, victim.email, victim.password);
       const opened: string[] = [];

@@ -64,7 +64,7 @@ for (const kind of databaseKinds) {
       assert.notEqual(before.password_changed_at?.getTime(), changedAt.getTime());
     });
 
-    it('ends every other session, cookie and bearer, on its next request and keeps this one (SPEC 4.7, ASVS 7.4.3)', async () => {
+    it('ends every other session, cookie and bearer, on its next request and keeps this one (security.md §3, ASVS 7.4.3)', async () => {
       const alice = await signedUpBrowser(t.app);
       const laptop = new Client(t.app, { userAgent: FIREFOX_LINUX });
       assert.equal((await laptop.post('/api/auth/login', { email: alice.email, password: alice.password, rememberDevice: true })).statusCode, 200);
@@ -92,7 +92,7 @@ for (const kind of databaseKinds) {
       assert.equal(rows.length, 3);
     });
 
-    it('records password_changed with the number of sessions it ended (SPEC 4.9)', async () => {
+    it('records password_changed with the number of sessions it ended (security.md §10)', async () => {
       const alice = await signedUpBrowser(t.app);
       await bearerClient(t.app, alice.email, alice.password);
       const current = (await alice.client.get('/api/auth/session')).json().session.id as string;
@@ -106,7 +106,7 @@ for (const kind of databaseKinds) {
       assert.ok(!serialized.includes(alice.password) && !serialized.includes(NEW_PASSWORD), 'no password in the log');
     });
 
-    it('refuses a wrong current password with 400 INVALID_CURRENT_PASSWORD, changes nothing and logs it (seed 003 §1)', async () => {
+    it('refuses a wrong current password with 400 INVALID_CURRENT_PASSWORD, changes nothing and logs it (security.md §1)', async () => {
       const alice = await signedUpBrowser(t.app);
       const other = await bearerClient(t.app, alice.email, alice.password);
       const before = await passwordRow(t, alice.user.id);
@@ -131,7 +131,7 @@ for (const kind of databaseKinds) {
       assert.ok(!events.some((e) => e.type === 'password_changed'));
     });
 
-    it('refuses a weak new password with 400 WEAK_PASSWORD and says why (SPEC 4.1, ASVS 6.2.1, 6.2.4, 6.2.11)', async () => {
+    it('refuses a weak new password with 400 WEAK_PASSWORD and says why (security.md §1, ASVS 6.2.1, 6.2.4, 6.2.11)', async () => {
       // Each case on its own user: every attempt counts against the 5-an-hour budget.
       const cases: { newPassword: (email: string) => string; why: RegExp; displayName?: string }[] = [
         { newPassword: () => 'short-pw', why: /at least 12 characters/i },
@@ -171,7 +171,7 @@ for (const kind of databaseKinds) {
       assertErrorBody(response.json(), 'PASSWORD_UNCHANGED');
     });
 
-    it('answers 400 in the SPEC error shape for a missing field or an unknown one', async () => {
+    it('answers 400 in the error shape for a missing field or an unknown one', async () => {
       const alice = await signedUpBrowser(t.app);
       const missing = await alice.client.put('/api/auth/change-password', { currentPassword: alice.password });
       assert.equal(missing.statusCode, 400);
@@ -189,7 +189,7 @@ for (const kind of databaseKinds) {
       assertErrorBody(response.json(), 'UNAUTHENTICATED');
     });
 
-    it('refuses a cookie-authenticated change from another site (SPEC §1 CSRF, ASVS 3.5.1)', async () => {
+    it('refuses a cookie-authenticated change from another site (security.md §9, ASVS 3.5.1)', async () => {
       const alice = await signedUpBrowser(t.app);
       const response = await alice.client.put('/api/auth/change-password', { currentPassword: alice.password, newPassword: NEW_PASSWORD }, { origin: 'https://evil.example' });
       assert.equal(response.statusCode, 403);
@@ -208,7 +208,7 @@ for (const kind of databaseKinds) {
       assert.equal(await status(alice.client), 401);
     });
 
-    it('allows 5 attempts an hour per user; the 6th answers 429 with Retry-After, even with the right password (SPEC 4.5)', async () => {
+    it('allows 5 attempts an hour per user; the 6th answers 429 with Retry-After, even with the right password (security.md §6)', async () => {
       const alice = await signedUpBrowser(t.app);
       const secondSession = await bearerClient(t.app, alice.email, alice.password);
       for (let i = 1; i <= 5; i += 1) {

@@ -58,7 +58,7 @@ for (const kind of databaseKinds) {
       assert.equal((await browser.get('/api/auth/session')).statusCode, 200);
     });
 
-    it('answers one generic 401 for a wrong password and for an unknown email (SPEC 4.6)', async () => {
+    it('answers one generic 401 for a wrong password and for an unknown email (security.md §5)', async () => {
       const { email } = await signedUpBrowser(t.app);
       const wrongPassword = await new Client(t.app).post('/api/auth/login', { email, password: 'not-the-password-at-all' });
       const unknownEmail = await new Client(t.app).post('/api/auth/login', { email: uniqueEmail('nobody'), password: 'not-the-password-at-all' });

@@ -45,7 +45,7 @@ for (const kind of databaseKinds) {
       assert.equal(response.json().code, 'UNAUTHENTICATED');
     });
 
-    it('a wrong password answers 400 INVALID_PASSWORD and mails nothing (SPEC 4.8)', async () => {
+    it('a wrong password answers 400 INVALID_PASSWORD and mails nothing (security.md §3)', async () => {
       const { client, email } = await signedUpBrowser(t.app);
       const linksBefore = await queuedCount(t, 'email_change');
       const noticesBefore = await queuedCount(t, 'email_change_requested');
@@ -117,7 +117,7 @@ for (const kind of databaseKinds) {
       assertInvalidToken(await confirm(token)); // single use
     });
 
-    it('a taken new address answers the same 202, but no link is sent to it (SPEC 4.6)', async () => {
+    it('a taken new address answers the same 202, but no link is sent to it (security.md §5)', async () => {
       const owner = await signedUpBrowser(t.app);
       const mover = await signedUpBrowser(t.app);
       const fresh = await mover.client.post('/api/auth/email/change', { newEmail: uniqueEmail('free'), password: mover.password });
@@ -205,7 +205,7 @@ for (const kind of databaseKinds) {
       await smtp.close();
     });
 
-    it('links to one new address are limited per address: the third request in an hour answers 429 with Retry-After (SPEC 4.5)', async () => {
+    it('links to one new address are limited per address: the third request in an hour answers 429 with Retry-After (security.md §6)', async () => {
       const target = uniqueEmail('target');
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) {

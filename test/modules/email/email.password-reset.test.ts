@@ -52,7 +52,7 @@ for (const kind of databaseKinds) {
       return new Client(t.app).post('/api/auth/password/reset', { token, newPassword });
     }
 
-    it('forgot answers 202 with the same body for an existing and an unknown address; only the existing one is mailed (SPEC 4.6, ASVS 6.3.8)', async () => {
+    it('forgot answers 202 with the same body for an existing and an unknown address; only the existing one is mailed (security.md §5, ASVS 6.3.8)', async () => {
       const { email } = await signedUpBrowser(t.app);
       const unknown = uniqueEmail('nobody');
       const forUnknown = await new Client(t.app).post('/api/auth/password/forgot', { email: unknown });
@@ -90,7 +90,7 @@ for (const kind of databaseKinds) {
       assert.equal(await signInStatus(t.app, email, NEW_PASSWORD), 200, 'new password signs in');
     });
 
-    it('resetting ends every session, cookie and bearer, on its next request (SPEC 4.7)', async () => {
+    it('resetting ends every session, cookie and bearer, on its next request (security.md §3)', async () => {
       const { client: browser, email, password } = await signedUpBrowser(t.app);
       const laptop = new Client(t.app, { userAgent: FIREFOX_LINUX });
       assert.equal((await laptop.post('/api/auth/login', { email, password })).statusCode, 200);
@@ -162,7 +162,7 @@ for (const kind of databaseKinds) {
       assert.ok(!notice.text.includes(token), 'the notice does not repeat the link');
     });
 
-    it('a weak new password is refused with 400 WEAK_PASSWORD and the link still works afterwards (SPEC 4.1)', async () => {
+    it('a weak new password is refused with 400 WEAK_PASSWORD and the link still works afterwards (security.md §1)', async () => {
       const { email, password } = await signedUpBrowser(t.app);
       const { token } = await resetLink(email);
       for (const weak of ['short', 'password1234']) {
@@ -248,7 +248,7 @@ for (const kind of databaseKinds) {
       assert.equal(done.statusCode, 200, done.body);
     });
 
-    it('no log line contains a reset token or a new password (SPEC 4.10, ASVS 16.2.5)', async () => {
+    it('no log line contains a reset token or a new password (security.md §10, ASVS 16.2.5)', async () => {
       const { email } = await signedUpBrowser(t.app);
       const { url, token } = await resetLink(email);
       const { pathname, search } = new URL(url);
@@ -276,7 +276,7 @@ for (const kind of databaseKinds) {
       await smtp.close();
     });
 
-    it('forgot is limited per address: the third request in an hour answers 429 with Retry-After, alike for an unknown address (SPEC 4.5, 4.6)', async () => {
+    it('forgot is limited per address: the third request in an hour answers 429 with Retry-After, alike for an unknown address (security.md §6, §5)', async () => {
       const { email } = await signedUpBrowser(t.app);
       const unknown = uniqueEmail('nobody');
       const answers = { known: [] as LightMyRequestResponse[], unknown: [] as LightMyRequestResponse[] };
@@ -306,7 +306,7 @@ for (const kind of databaseKinds) {
       assert.equal(smtp.mailsTo(email).filter((m) => RESET_SUBJECT.test(m.subject)).length, 2);
     });
 
-    it('forgot is limited per IP across addresses (SPEC 4.5)', async () => {
+    it('forgot is limited per IP across addresses (security.md §6)', async () => {
       const crawler = new Client(t.app, { ip: '198.51.100.7' });
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) statuses.push((await crawler.post('/api/auth/password/forgot', { email: uniqueEmail('spray') })).statusCode);

@@ -80,13 +80,13 @@ for (const kind of databaseKinds) {
       assert.ok((await eventTypes(client)).includes('email_verified'));
     });
 
-    it('the token works once (SPEC 4.2)', async () => {
+    it('the token works once (security.md §2)', async () => {
       const { token } = await registerAndGetLink();
       assert.equal((await new Client(t.app).post('/api/auth/email/verify', { token })).statusCode, 200);
       assertInvalidToken(await new Client(t.app).post('/api/auth/email/verify', { token }));
     });
 
-    it('a GET of the link never consumes the token (SPEC §2: mail scanners that prefetch do no harm)', async () => {
+    it('a GET of the link never consumes the token (security.md §8: mail scanners that prefetch do no harm)', async () => {
       const { url, token, email } = await registerAndGetLink();
       const { pathname, search } = new URL(url);
       const prefetch = await new Client(t.app).get(pathname + search);
@@ -110,7 +110,7 @@ for (const kind of databaseKinds) {
       assert.equal((await new Client(t.app).post('/api/auth/email/verify', { token })).statusCode, 200, 'the real token still works');
     });
 
-    it('the token is stored only as a hash (SPEC 4.2)', async () => {
+    it('the token is stored only as a hash (security.md §2)', async () => {
       const { token, user } = await registerAndGetLink();
       const rows = await t.ctx.db.selectFrom('one_time_tokens').selectAll().where('user_id', '=', user.id).where('purpose', '=', 'email_verification').execute();
       assert.equal(rows.length, 1);
@@ -185,7 +185,7 @@ for (const kind of databaseKinds) {
       return new Client(t.app).post('/api/auth/register', { email, password });
     }
 
-    it('sign-in before the link is followed answers exactly like a wrong password (SPEC 4.6), then works', async () => {
+    it('sign-in before the link is followed answers exactly like a wrong password (security.md §5), then works', async () => {
       const email = uniqueEmail('pending');
       const registered = await register(email);
       assert.equal(registered.statusCode, 201, registered.body);
@@ -212,7 +212,7 @@ for (const kind of databaseKinds) {
       assert.equal((await browser.get('/api/auth/session')).statusCode, 200);
     });
 
-    it('registering a taken address answers exactly like a new one, and the owner is mailed instead (SPEC 4.6, ASVS 6.3.8)', async () => {
+    it('registering a taken address answers exactly like a new one, and the owner is mailed instead (security.md §5, ASVS 6.3.8)', async () => {
       const owner = uniqueEmail('owner');
       await register(owner);
       const ownerLink = linkIn(await smtp.nextMailTo(owner, VERIFY_SUBJECT), VERIFY_PAGE).token;
@@ -284,7 +284,7 @@ for (const kind of databaseKinds) {
       await smtp.close();
     });
 
-    it('verify/request without a session is limited per address: 429 with Retry-After, alike for an unknown address (SPEC 4.5, 4.6)', async () => {
+    it('verify/request without a session is limited per address: 429 with Retry-After, alike for an unknown address (security.md §6, §5)', async () => {
       const pending = uniqueEmail('pending');
       assert.equal((await new Client(t.app).post('/api/auth/register', { email: pending, password: STRONG_PASSWORD })).statusCode, 201);
       const unknown = uniqueEmail('nobody');
@@ -303,7 +303,7 @@ for (const kind of databaseKinds) {
       assert.deepEqual(statuses[unknown], statuses[pending], 'known and unknown addresses are limited alike');
     });
 
-    it('registering a taken address over and over, from many IPs, does not flood its owner with mail (issue 4: per-address limits on every mail-sending route)', async () => {
+    it('registering a taken address over and over, from many IPs, does not flood its owner with mail (security.md §6: per-address limits on every mail-sending route)', async () => {
       const owner = uniqueEmail('flooded');
       const fresh = uniqueEmail('fresh');
       const answers: Record<string, number[]> = { [owner]: [], [fresh]: [] };

@@ -61,7 +61,7 @@ for (const kind of databaseKinds) {
       assertErrorBody(response.json(), 'UNAUTHENTICATED');
     });
 
-    it('records sign-in success and failure, sign-out and profile change, newest first (SPEC 4.9, ASVS 16.3.1)', async () => {
+    it('records sign-in success and failure, sign-out and profile change, newest first (security.md §10, ASVS 16.3.1)', async () => {
       const alice = await signedUpBrowser(t.app);
       const registeredSession = (await alice.client.get('/api/auth/session')).json().session.id as string;
       t.clock.advance(1);
@@ -171,7 +171,7 @@ for (const kind of databaseKinds) {
       assert.ok(!walked.some((e) => e.id === newest.events[0]?.id), 'the newer event is not slipped into the old walk');
     });
 
-    it('answers 400 in the SPEC error shape for bad paging input (SPEC §2, ASVS 2.2.1)', async () => {
+    it('answers 400 in the error shape for bad paging input (docs/api.md, ASVS 2.2.1)', async () => {
       const alice = await signedUpBrowser(t.app);
       const cases = [
         'cursor=not-a-cursor',
@@ -197,7 +197,7 @@ for (const kind of databaseKinds) {
       }
     });
 
-    it('answers 400, not 500, for a well-formed cursor past any position this service gives out (SPEC §2)', async () => {
+    it('answers 400, not 500, for a well-formed cursor past any position this service gives out (docs/api.md)', async () => {
       const alice = await signedUpBrowser(t.app);
       // Nineteen digits pass the cursor's shape but exceed a bigint: the database must never see it.
       const cursor = Buffer.from('e9999999999999999999').toString('base64url');
@@ -207,7 +207,7 @@ for (const kind of databaseKinds) {
       assertErrorBody(response.json(), 'VALIDATION_FAILED');
     });
 
-    it('keeps email, raw IP, passwords and tokens out of the log, in the answer and in the table (SPEC §3)', async () => {
+    it('keeps email, raw IP, passwords and tokens out of the log, in the answer and in the table (security.md §10)', async () => {
       const ip = '81.2.69.142';
       const otherIp = '81.2.69.143';
       const alice = await signedUpBrowser(t.app, { ip, displayName: 'Alice Liddell' });

@@ -166,7 +166,7 @@ for (const kind of databaseKinds) {
       }
     });
 
-    it('stores the raw IP address nowhere: only a keyed hash and the masked form (SPEC §3)', async () => {
+    it('stores the raw IP address nowhere: only a keyed hash and the masked form (security.md §7)', async () => {
       const alice = await signedUpBrowser(t.app, { ip: '81.2.69.142' });
       await browserSignIn(t, alice.email, alice.password, { ip: '2a00:1450:4009:81f::200e', userAgent: FIREFOX_LINUX });
       await new Client(t.app, { ip: '81.2.69.143' }).post('/api/auth/login', { email: alice.email, password: 'certainly-not-the-password' });
@@ -256,7 +256,7 @@ for (const kind of databaseKinds) {
       assert.equal(Date.parse(later.expiresAt), Date.parse(plain.session.createdAt) + DAY * 1000, 'capped by the absolute lifetime');
     });
 
-    it('never stores the token: only its hash, and the token is in no column of any row (SPEC 4.2, ASVS 7.2.3)', async () => {
+    it('never stores the token: only its hash, and the token is in no column of any row (security.md §2, ASVS 7.2.3)', async () => {
       const alice = await signedUpBrowser(t.app);
       const cookieToken = alice.client.cookie!.split('=')[1]!;
       const api = await bearerClient(t.app, alice.email, alice.password);

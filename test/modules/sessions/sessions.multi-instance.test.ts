@@ -13,7 +13,7 @@ import { Client, signedUpBrowser } from '../../support/client.ts';
 import { openDatabase } from '../../../src/db/database.ts';
 import { createTestDatabase, postgresUrl, redisUrl, type TestDatabase } from '../../support/databases.ts';
 
-describe('two instances on one PostgreSQL (SPEC 4.7)', () => {
+describe('two instances on one PostgreSQL (security.md §3)', () => {
   let database: TestDatabase;
   let a: BuiltApp;
   let b: BuiltApp;

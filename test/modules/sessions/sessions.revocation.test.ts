@@ -56,7 +56,7 @@ for (const kind of databaseKinds) {
     after(() => t.close());
 
     describe('DELETE /api/auth/sessions/:id', () => {
-      it('revokes another of your devices, which gets 401 on its very next request (SPEC 4.7, ASVS 7.5.2)', async () => {
+      it('revokes another of your devices, which gets 401 on its very next request (security.md §3, ASVS 7.5.2)', async () => {
         const alice = await signedUpBrowser(t.app);
         const laptop = await browserSignIn(t, alice.email, alice.password, { userAgent: FIREFOX_LINUX });
         const api = await bearerClient(t.app, alice.email, alice.password);
@@ -106,7 +106,7 @@ for (const kind of databaseKinds) {
         assert.ok(!(await eventsOf(mallory.client)).some((e) => e.type === 'session_revoked'), 'no revocation is recorded for a refusal');
       });
 
-      it('answers 400 in the SPEC error shape for an id that is not a UUID, and revokes nothing (SPEC §2)', async () => {
+      it('answers 400 in the error shape for an id that is not a UUID, and revokes nothing (docs/api.md)', async () => {
         const alice = await signedUpBrowser(t.app);
         for (const bad of ['not-a-uuid', '123', `${randomUUID()}x`, "1' or '1'='1"]) {
           const response = await alice.client.delete(`/api/auth/sessions/${encodeURIComponent(bad)}`);
@@ -140,7 +140,7 @@ for (const kind of databaseKinds) {
         assert.equal((await new Client(t.app).get('/api/auth/session', { cookie })).statusCode, 401, 'the old cookie no longer works');
       });
 
-      it('refuses a cookie-authenticated revocation from another site (SPEC §1 CSRF, ASVS 3.5.1)', async () => {
+      it('refuses a cookie-authenticated revocation from another site (security.md §9, ASVS 3.5.1)', async () => {
         const alice = await signedUpBrowser(t.app);
         const other = await browserSignIn(t, alice.email, alice.password);
         const crossSite = await alice.client.delete(`/api/auth/sessions/${other.sessionId}`, { origin: 'https://evil.example' });
@@ -158,7 +158,7 @@ for (const kind of databaseKinds) {
         assertErrorBody(response.json(), 'UNAUTHENTICATED');
       });
 
-      it('records session_revoked in the owner’s log with the revoked id (SPEC 4.9)', async () => {
+      it('records session_revoked in the owner’s log with the revoked id (security.md §10)', async () => {
         const alice = await signedUpBrowser(t.app);
         const own = await currentSessionId(alice.client);
         const other = await browserSignIn(t, alice.email, alice.password);
@@ -175,7 +175,7 @@ for (const kind of databaseKinds) {
     });
 
     describe('POST /api/auth/sessions/revoke-others', () => {
-      it('keeps the current session, ends every other one (cookie and bearer) and answers the count (ASVS 7.5.2, SPEC 4.7)', async () => {
+      it('keeps the current session, ends every other one (cookie and bearer) and answers the count (ASVS 7.5.2, security.md §3)', async () => {
         const alice = await signedUpBrowser(t.app);
         const own = await currentSessionId(alice.client);
         const laptop = await browserSignIn(t, alice.email, alice.password, { userAgent: FIREFOX_LINUX });
@@ -222,7 +222,7 @@ for (const kind of databaseKinds) {
         assert.equal(response.json().revoked, 0, 'the answer matches the listing the user saw: no other live session');
       });
 
-      it('records other_sessions_revoked with the count (SPEC 4.9)', async () => {
+      it('records other_sessions_revoked with the count (security.md §10)', async () => {
         const alice = await signedUpBrowser(t.app);
         const own = await currentSessionId(alice.client);
         await browserSignIn(t, alice.email, alice.password);
@@ -235,7 +235,7 @@ for (const kind of databaseKinds) {
         assert.deepEqual(latest.metadata, { count: 2 });
       });
 
-      it('refuses a cookie-authenticated call from another site (SPEC §1 CSRF)', async () => {
+      it('refuses a cookie-authenticated call from another site (security.md §9)', async () => {
         const alice = await signedUpBrowser(t.app);
         const other = await browserSignIn(t, alice.email, alice.password);
         const response = await alice.client.post('/api/auth/sessions/revoke-others', undefined, { origin: 'https://evil.example' });

@@ -103,7 +103,7 @@ for (const kind of databaseKinds) {
       assert.ok((await events(client)).some((e) => e.type === 'two_factor_failed'), 'the failure is logged');
     });
 
-    it('disable refuses the code whose time-step was already used (SPEC 4.3)', async () => {
+    it('disable refuses the code whose time-step was already used (security.md §4)', async () => {
       const { client, password, secret } = await twoFactorUser();
       // enrolTotp confirmed set-up with the code of the previous step, still inside the ±1 window.
       const setupCode = await oathtoolTotp(secret, new Date(t.clock.now().getTime() - 30_000));
@@ -113,7 +113,7 @@ for (const kind of databaseKinds) {
       assert.equal((await status(client)).enabled, true);
     });
 
-    it('disable with the password and a fresh TOTP turns it off, signs out the other sessions and is logged (SPEC 4.7, seed 003 §2.3)', async () => {
+    it('disable with the password and a fresh TOTP turns it off, signs out the other sessions and is logged (security.md §3, §4)', async () => {
       const { client, email, password, secret, user } = await twoFactorUser();
       const other = await signInWithCode(email, password, await totp(secret), new Client(t.app, { userAgent: FIREFOX_LINUX }));
       assert.equal((await other.get('/api/auth/session')).statusCode, 200, 'the other session works before');
@@ -161,7 +161,7 @@ for (const kind of databaseKinds) {
 
     // ---- regenerate and re-authentication ----
 
-    it('regenerate right after sign-in gives 10 new codes and the old ones stop working (SPEC 4.8)', async () => {
+    it('regenerate right after sign-in gives 10 new codes and the old ones stop working (security.md §3)', async () => {
       const { email, password, secret, backupCodes: old } = await twoFactorUser();
       const browser = await signInWithCode(email, password, await totp(secret));
       const response = await browser.post('/api/auth/2fa/regenerate-codes');
@@ -183,7 +183,7 @@ for (const kind of databaseKinds) {
       assert.equal(current.json().backupCodesRemaining, 9);
     });
 
-    it('regenerate after 11 minutes answers 403 REAUTH_REQUIRED; reauthenticate with password and code makes it work again (SPEC 4.8, ASVS 7.5.1)', async () => {
+    it('regenerate after 11 minutes answers 403 REAUTH_REQUIRED; reauthenticate with password and code makes it work again (security.md §3, ASVS 7.5.1)', async () => {
       const { client, password, secret, backupCodes } = await twoFactorUser();
       t.clock.advance(11 * 60);
       const stale = await client.post('/api/auth/2fa/regenerate-codes');

@@ -87,7 +87,7 @@ for (const kind of databaseKinds) {
       assert.equal(bad.json().success, false);
     });
 
-    it('stores the TOTP secret encrypted and backup codes only as keyed hashes (SPEC 4.3, ASVS 6.5.2)', async () => {
+    it('stores the TOTP secret encrypted and backup codes only as keyed hashes (security.md §4, ASVS 6.5.2)', async () => {
       const { client, user } = await signedUpBrowser(t.app);
       const { secret, backupCodes } = await enrolTotp(client, t.clock);
       const method = await t.ctx.db.selectFrom('two_factor_methods').selectAll().where('user_id', '=', user.id).executeTakeFirstOrThrow();

@@ -30,7 +30,7 @@ for (const kind of databaseKinds) {
       return { client, response, challengeId: response.json().challengeId as string };
     }
 
-    it('a correct password yields a challenge and no session (SPEC 4.4)', async () => {
+    it('a correct password yields a challenge and no session (security.md §4)', async () => {
       const { email, password } = await twoFactorUser();
       const { client, response } = await challenge(email, password);
       const body = response.json();
@@ -42,7 +42,7 @@ for (const kind of databaseKinds) {
       assert.equal((await client.get('/api/auth/session')).statusCode, 401);
     });
 
-    it('no route accepts the challenge as a session, as cookie or as bearer (SPEC 4.4)', async () => {
+    it('no route accepts the challenge as a session, as cookie or as bearer (security.md §4)', async () => {
       const { email, password } = await twoFactorUser();
       const { challengeId } = await challenge(email, password);
       for (const path of ['/api/auth/session', '/api/auth/profile', '/api/auth/sessions', '/api/auth/events', '/api/auth/2fa/status']) {
@@ -68,7 +68,7 @@ for (const kind of databaseKinds) {
       assert.equal((await client.get('/api/auth/session')).json().session.verification, 'two_factor');
     });
 
-    it('refuses a replayed TOTP: the same time-step works once (SPEC 4.3)', async () => {
+    it('refuses a replayed TOTP: the same time-step works once (security.md §4)', async () => {
       const { email, password, secret } = await twoFactorUser();
       const code = await oathtoolTotp(secret, t.clock.now());
       const first = await challenge(email, password);
@@ -147,7 +147,7 @@ for (const kind of databaseKinds) {
       assert.equal(crossed.statusCode, 401);
     });
 
-    it('the sixth code on one challenge is refused even when right (SPEC 4.5)', async () => {
+    it('the sixth code on one challenge is refused even when right (security.md §6)', async () => {
       const { email, password, secret } = await twoFactorUser();
       const { client, challengeId } = await challenge(email, password);
       for (let i = 1; i <= 5; i++) {

@@ -208,7 +208,7 @@ for (const kind of databaseKinds) {
       assert.equal(verifyAgain.json().code, 'NO_PENDING_SETUP');
     });
 
-    it('five wrong set-up codes spend the code: the right one is refused afterwards, a new one works (SPEC 4.5)', async () => {
+    it('five wrong set-up codes spend the code: the right one is refused afterwards, a new one works (security.md §6)', async () => {
       const { client } = await signedUpBrowser(t.app);
       const code = await enableSms(client);
       for (let i = 0; i < 5; i++) {
@@ -224,7 +224,7 @@ for (const kind of databaseKinds) {
       assert.equal((await status(client)).enabled, true);
     });
 
-    it('sign-in asks for the second factor, texts a code for the challenge, and the code signs in (SPEC 4.4)', async () => {
+    it('sign-in asks for the second factor, texts a code for the challenge, and the code signs in (security.md §4)', async () => {
       const { email, password } = await smsUser();
       const { client, response, challengeId } = await challenge(email, password);
       const body = response.json();
@@ -338,7 +338,7 @@ for (const kind of databaseKinds) {
       assert.deepEqual(await sentSince(t, snapshot), [], 'nothing texted');
     });
 
-    it('sending is rate limited per account: the 6th text within the hour answers 429 with Retry-After (SPEC 4.5, ASVS 6.6.3)', async () => {
+    it('sending is rate limited per account: the 6th text within the hour answers 429 with Retry-After (security.md §6, ASVS 6.6.3)', async () => {
       const { client } = await signedUpBrowser(t.app);
       for (let i = 1; i <= 5; i++) {
         const response = await client.post('/api/auth/2fa/sms/enable', { phoneNumber: PHONE });
@@ -357,7 +357,7 @@ for (const kind of databaseKinds) {
       assert.equal((await other.client.post('/api/auth/2fa/sms/enable', { phoneNumber: PHONE })).statusCode, 200);
     });
 
-    it('codes are never stored or logged in clear (SPEC 4.2, 4.10)', async () => {
+    it('codes are never stored or logged in clear (security.md §2, §10)', async () => {
       const account = await signedUpBrowser(t.app);
       const setupCode = await enableSms(account.client);
       const code = new RegExp(`(?<!\\d)${setupCode}(?!\\d)`);
@@ -442,7 +442,7 @@ for (const kind of databaseKinds) {
     });
     after(() => t.close());
 
-    it('once the budget is spent, a sign-in text answers 429 and the code already sent still works (SPEC 4.5)', async () => {
+    it('once the budget is spent, a sign-in text answers 429 and the code already sent still works (security.md §6)', async () => {
       const { client: owner, email, password } = await signedUpBrowser(t.app);
       const snapshot = await outbox(t);
       assert.equal((await owner.post('/api/auth/2fa/sms/enable', { phoneNumber: PHONE })).statusCode, 200); // send 1
@@ -600,7 +600,7 @@ for (const kind of databaseKinds) {
       assert.equal(done.json().session.verification, 'two_factor');
     });
 
-    it('answers 503 SMS_UNAVAILABLE in the SPEC error shape when Twilio answers 500', async () => {
+    it('answers 503 SMS_UNAVAILABLE in the error shape when Twilio answers 500', async () => {
       const { client } = await signedUpBrowser(t.app);
       twilio.mode = 'error-500';
       try {
