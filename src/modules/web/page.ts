@@ -37,6 +37,7 @@ export function renderPage(product: string, content: PageContent): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(content.title)} · ${escapeHtml(product)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/theme.css">
 </head>
 <body class="link-page" data-page="${escapeHtml(content.page)}">

@@ -34,13 +34,9 @@ export type InputOf<Id extends OperationId> = ([RequestBodyOf<Id>] extends [neve
 
 type OperationMethod<Id extends OperationId> = {} extends InputOf<Id> ? (input?: InputOf<Id>) => Promise<ResponseOf<Id>> : (input: InputOf<Id>) => Promise<ResponseOf<Id>>;
 
-/**
- * The error body every refusal carries. The document narrows `code` per status to the codes of that
- * status (src/error-catalogue.ts), so this is the union over every operation's error answers.
- */
-export type ErrorBody = {
-  [Id in OperationId]: { [Status in keyof Responses<Id>]: Status extends SuccessStatus ? never : JsonContent<Responses<Id>[Status]> }[keyof Responses<Id>];
-}[OperationId];
+type AnyResponse = { [Id in OperationId]: Responses<Id>[keyof Responses<Id>] }[OperationId];
+/** The error body every refusal carries; its `code` is any code any operation documents. */
+export type ErrorBody = Extract<JsonContent<AnyResponse>, { success: false }>;
 
 /** Codes the client itself reports: the server could not be reached, or answered something that is not the API's. */
 export type ClientErrorCode = 'NETWORK_ERROR' | 'UNEXPECTED_RESPONSE';
