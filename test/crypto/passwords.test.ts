@@ -2,13 +2,12 @@
 // by choice; both kinds verify either way; a hash with other settings is upgraded at sign-in.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createPasswordHasher } from '../../src/crypto/passwords.ts';
 import { HASH_THREAD_NAME, HASH_THREAD_NICENESS } from '../../src/crypto/hash-threads.ts';
-import { createTestApp, type TestApp } from '../support/app.ts';
 import { Client, STRONG_PASSWORD, uniqueEmail } from '../support/client.ts';
-import { databaseKinds } from '../support/databases.ts';
 import { hashCost, recordHashJobs, type HashJobRecord } from '../support/hash-jobs.ts';
+import { describeOnEachDatabase } from '../support/suites.ts';
 
 describe('password hashing', () => {
   const argon2 = createPasswordHasher('argon2id');
@@ -75,73 +74,59 @@ describe('password hashing', () => {
   });
 });
 
-for (const kind of databaseKinds) {
-  describe(`password hashing at sign-in (${kind})`, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await createTestApp(kind);
-    });
-    after(() => t.close());
+describeOnEachDatabase('password hashing at sign-in', (t) => {
+  it('an imported bcrypt user signs in under argon2id and the hash is upgraded (security.md §1)', async () => {
+    const email = uniqueEmail('imported');
+    const legacy = await createPasswordHasher('bcrypt').hash(STRONG_PASSWORD);
+    const now = new Date();
+    await t.ctx.db.insertInto('users').values({ email, password_hash: legacy, created_at: now, updated_at: now }).execute();
 
-    it('an imported bcrypt user signs in under argon2id and the hash is upgraded (security.md §1)', async () => {
-      const email = uniqueEmail('imported');
-      const legacy = await createPasswordHasher('bcrypt').hash(STRONG_PASSWORD);
-      const now = new Date();
-      await t.ctx.db.insertInto('users').values({ email, password_hash: legacy, created_at: now, updated_at: now }).execute();
+    const login = await new Client(t.app).post('/api/auth/login', { email, password: STRONG_PASSWORD });
+    assert.equal(login.statusCode, 200, login.body);
+    const stored = await t.ctx.db.selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();
+    assert.match(stored.password_hash ?? '', /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    // The upgraded hash still signs in.
+    assert.equal((await new Client(t.app).post('/api/auth/login', { email, password: STRONG_PASSWORD })).statusCode, 200);
+  });
 
-      const login = await new Client(t.app).post('/api/auth/login', { email, password: STRONG_PASSWORD });
-      assert.equal(login.statusCode, 200, login.body);
-      const stored = await t.ctx.db.selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();
-      assert.match(stored.password_hash ?? '', /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-      // The upgraded hash still signs in.
-      assert.equal((await new Client(t.app).post('/api/auth/login', { email, password: STRONG_PASSWORD })).statusCode, 200);
-    });
-
-    it('an unknown email costs the same hashing work as a known one: one verification at the same cost on the hashing threads (security.md §5, ASVS 6.3.8)', async () => {
-      const email = uniqueEmail('known');
-      assert.equal((await new Client(t.app).post('/api/auth/register', { email, password: STRONG_PASSWORD })).statusCode, 201);
-      const stored = await t.ctx.db.selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();
-      // Counted where the hash is computed, not at the hasher's API: a dummy verification that
-      // returns without hashing, or hashes against something cheaper, fails here.
-      const attempt = async (who: string): Promise<HashJobRecord[]> => {
-        const recorder = recordHashJobs();
-        try {
-          const response = await new Client(t.app).post('/api/auth/login', { email: who, password: 'wrong-password-entirely' });
-          assert.equal(response.statusCode, 401, response.body);
-          return recorder.jobs.filter((job) => job.op.endsWith('-verify'));
-        } finally {
-          recorder.stop();
-        }
-      };
-      const known = await attempt(email);
-      assert.deepEqual(known.map((job) => job.storedHash), [stored.password_hash], 'the known account: one verification, against its hash');
-      for (const round of [1, 2]) {
-        const unknown = await attempt(uniqueEmail('unknown'));
-        assert.equal(unknown.length, 1, `unknown email, attempt ${round}: exactly one verification is computed`);
-        assert.equal(hashCost(unknown[0]!.storedHash!), hashCost(stored.password_hash!), 'at the same algorithm and cost as a real account');
+  it('an unknown email costs the same hashing work as a known one: one verification at the same cost on the hashing threads (security.md §5, ASVS 6.3.8)', async () => {
+    const email = uniqueEmail('known');
+    assert.equal((await new Client(t.app).post('/api/auth/register', { email, password: STRONG_PASSWORD })).statusCode, 201);
+    const stored = await t.ctx.db.selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();
+    // Counted where the hash is computed, not at the hasher's API: a dummy verification that
+    // returns without hashing, or hashes against something cheaper, fails here.
+    const attempt = async (who: string): Promise<HashJobRecord[]> => {
+      const recorder = recordHashJobs();
+      try {
+        const response = await new Client(t.app).post('/api/auth/login', { email: who, password: 'wrong-password-entirely' });
+        assert.equal(response.statusCode, 401, response.body);
+        return recorder.jobs.filter((job) => job.op.endsWith('-verify'));
+      } finally {
+        recorder.stop();
       }
-    });
+    };
+    const known = await attempt(email);
+    assert.deepEqual(known.map((job) => job.storedHash), [stored.password_hash], 'the known account: one verification, against its hash');
+    for (const round of [1, 2]) {
+      const unknown = await attempt(uniqueEmail('unknown'));
+      assert.equal(unknown.length, 1, `unknown email, attempt ${round}: exactly one verification is computed`);
+      assert.equal(hashCost(unknown[0]!.storedHash!), hashCost(stored.password_hash!), 'at the same algorithm and cost as a real account');
+    }
   });
+});
 
-  describe(`PASSWORD_HASHER=bcrypt (${kind})`, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await createTestApp(kind, { env: { PASSWORD_HASHER: 'bcrypt' } });
-    });
-    after(() => t.close());
+describeOnEachDatabase('PASSWORD_HASHER=bcrypt', { env: { PASSWORD_HASHER: 'bcrypt' } }, (t) => {
+  it('stores bcrypt cost 12 hashes and refuses passwords over 72 bytes with a clear message', async () => {
+    const email = uniqueEmail('bcrypt');
+    const ok = await new Client(t.app).post('/api/auth/register', { email, password: STRONG_PASSWORD });
+    assert.equal(ok.statusCode, 201, ok.body);
+    const stored = await t.ctx.db.selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();
+    assert.match(stored.password_hash ?? '', /^\$2[aby]\$12\$/);
 
-    it('stores bcrypt cost 12 hashes and refuses passwords over 72 bytes with a clear message', async () => {
-      const email = uniqueEmail('bcrypt');
-      const ok = await new Client(t.app).post('/api/auth/register', { email, password: STRONG_PASSWORD });
-      assert.equal(ok.statusCode, 201, ok.body);
-      const stored = await t.ctx.db.selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();
-      assert.match(stored.password_hash ?? '', /^\$2[aby]\$12\$/);
-
-      const tooLong = 'river stone '.repeat(7); // 84 bytes
-      const refused = await new Client(t.app).post('/api/auth/register', { email: uniqueEmail('long'), password: tooLong });
-      assert.equal(refused.statusCode, 400);
-      assert.equal(refused.json().code, 'WEAK_PASSWORD');
-      assert.match(refused.json().message, /72 bytes/);
-    });
+    const tooLong = 'river stone '.repeat(7); // 84 bytes
+    const refused = await new Client(t.app).post('/api/auth/register', { email: uniqueEmail('long'), password: tooLong });
+    assert.equal(refused.statusCode, 400);
+    assert.equal(refused.json().code, 'WEAK_PASSWORD');
+    assert.match(refused.json().message, /72 bytes/);
   });
-}
+});

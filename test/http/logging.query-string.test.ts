@@ -3,11 +3,10 @@
 // sent by a form without its script, a token pasted into an API call). security.md §10, ASVS 16.2.5.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { loggableUrl } from '../../src/logging.ts';
-import { createTestApp, type TestApp } from '../support/app.ts';
 import { Client } from '../support/client.ts';
-import { databaseKinds } from '../support/databases.ts';
+import { describeOnEachDatabase } from '../support/suites.ts';
 
 describe('loggableUrl', () => {
   it('keeps the path and the parameter names, drops every value and the fragment', () => {
@@ -24,44 +23,36 @@ describe('loggableUrl', () => {
   });
 });
 
-for (const kind of databaseKinds) {
-  describe(`request log: query-string values never reach it (${kind})`, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await createTestApp(kind);
-    });
-    after(() => t.close());
+describeOnEachDatabase('request log: query-string values never reach it', (t) => {
+  it('values under any name, on pages, API routes, refusals and unknown paths, are absent; the names are there', async () => {
+    const unique = randomBytes(6).toString('hex');
+    const values = {
+      newPassword: `Plain-Password-${unique}`,
+      email: `victim.${unique}@example.com`,
+      token: `tok${unique}`.padEnd(43, 'x'),
+      innocuous: `looks-harmless-${unique}`,
+      bare: `bare${unique}`.padEnd(43, 'y'),
+    };
+    const firstLine = t.logs.length;
+    const client = new Client(t.app);
+    const urls = [
+      `/reset-password?token=${values.token}&newPassword=${values.newPassword}`,
+      `/forgot-password?email=${encodeURIComponent(values.email)}`,
+      `/verify-email?${values.bare}`,
+      `/api/auth/events?limit=${values.innocuous}`,
+      `/api/auth/session?q=${values.innocuous}&email=${values.email}`,
+      `/nowhere?newPassword=${values.newPassword}`,
+    ];
+    for (const url of urls) assert.ok((await client.get(url)).statusCode < 500, url);
 
-    it('values under any name, on pages, API routes, refusals and unknown paths, are absent; the names are there', async () => {
-      const unique = randomBytes(6).toString('hex');
-      const values = {
-        newPassword: `Plain-Password-${unique}`,
-        email: `victim.${unique}@example.com`,
-        token: `tok${unique}`.padEnd(43, 'x'),
-        innocuous: `looks-harmless-${unique}`,
-        bare: `bare${unique}`.padEnd(43, 'y'),
-      };
-      const firstLine = t.logs.length;
-      const client = new Client(t.app);
-      const urls = [
-        `/reset-password?token=${values.token}&newPassword=${values.newPassword}`,
-        `/forgot-password?email=${encodeURIComponent(values.email)}`,
-        `/verify-email?${values.bare}`,
-        `/api/auth/events?limit=${values.innocuous}`,
-        `/api/auth/session?q=${values.innocuous}&email=${values.email}`,
-        `/nowhere?newPassword=${values.newPassword}`,
-      ];
-      for (const url of urls) assert.ok((await client.get(url)).statusCode < 500, url);
-
-      const logged = t.logs.slice(firstLine).join('\n');
-      const requestUrls = t.logs.slice(firstLine).map((line) => (JSON.parse(line) as { req?: { url?: string } }).req?.url).filter(Boolean);
-      assert.ok(requestUrls.includes('/reset-password?token&newPassword'), `the page request was logged by path and names: ${requestUrls.join(' ')}`);
-      assert.ok(requestUrls.includes('/api/auth/session?q&email'), 'the API request too');
-      assert.ok(requestUrls.includes('/verify-email?_'), 'a bare value in place of a name is blanked');
-      for (const [what, value] of Object.entries(values)) {
-        assert.ok(!logged.includes(value), `the ${what} value is in the log`);
-        assert.ok(!logged.includes(encodeURIComponent(value)), `the ${what} value, URL-encoded, is in the log`);
-      }
-    });
+    const logged = t.logs.slice(firstLine).join('\n');
+    const requestUrls = t.logs.slice(firstLine).map((line) => (JSON.parse(line) as { req?: { url?: string } }).req?.url).filter(Boolean);
+    assert.ok(requestUrls.includes('/reset-password?token&newPassword'), `the page request was logged by path and names: ${requestUrls.join(' ')}`);
+    assert.ok(requestUrls.includes('/api/auth/session?q&email'), 'the API request too');
+    assert.ok(requestUrls.includes('/verify-email?_'), 'a bare value in place of a name is blanked');
+    for (const [what, value] of Object.entries(values)) {
+      assert.ok(!logged.includes(value), `the ${what} value is in the log`);
+      assert.ok(!logged.includes(encodeURIComponent(value)), `the ${what} value, URL-encoded, is in the log`);
+    }
   });
-}
+});

@@ -7,14 +7,15 @@ import { mkdtempSync } from 'node:fs';
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createTestApp, TEST_SECRET, type TestApp } from '../support/app.ts';
+import { TEST_SECRET } from '../support/app.ts';
 import { ManualClock } from '../support/clock.ts';
 import { createTestDatabase, databaseKinds } from '../support/databases.ts';
 import { assertErrorShape } from '../support/error-shape.ts';
+import { describeOnEachDatabase } from '../support/suites.ts';
 
 interface RawResponse {
   statusCode: number;
@@ -66,44 +67,41 @@ function exchange(port: number, text: string, afterFirstWrite?: (write: (more: s
 
 const asInjected = (response: RawResponse) => response as unknown as LightMyRequestResponse;
 
-for (const kind of databaseKinds) {
-  describe(`framework-level refusals answer in the error shape (${kind})`, () => {
-    let t: TestApp;
-    let port: number;
-    before(async () => {
-      t = await createTestApp(kind);
-      await t.app.listen({ port: 0, host: '127.0.0.1' });
-      port = (t.app.server.address() as AddressInfo).port;
-    });
-    after(() => t.close());
-
-    it('headers larger than Node accepts → 431 HEADERS_TOO_LARGE, not Node’s own answer', async () => {
-      const [response] = await exchange(port, `GET /api/auth/session HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'a'.repeat(20_000)}\r\n\r\n`);
-      assert.ok(response);
-      assertErrorShape(asInjected(response), { status: 431, code: 'HEADERS_TOO_LARGE' });
-      assert.equal(response.headers['cache-control'], 'no-store');
-      assert.equal(response.headers['x-content-type-options'], 'nosniff');
-    });
-
-    it('a request line Node cannot parse → 400 BAD_REQUEST in the error shape', async () => {
-      const [response] = await exchange(port, 'NOT AN HTTP REQUEST\r\n\r\n');
-      assert.ok(response);
-      assertErrorShape(asInjected(response), { status: 400, code: 'BAD_REQUEST' });
-    });
-
-    it('an HTTP/1.1 request without Host → 400 in the error shape, not Node’s empty 400', async () => {
-      const [response] = await exchange(port, 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n');
-      assert.ok(response);
-      assertErrorShape(asInjected(response), { status: 400, code: 'BAD_REQUEST' });
-    });
-
-    it('an Expect header other than 100-continue → 417 EXPECTATION_FAILED in the error shape', async () => {
-      const [response] = await exchange(port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: something-else\r\nConnection: close\r\n\r\n');
-      assert.ok(response);
-      assertErrorShape(asInjected(response), { status: 417, code: 'EXPECTATION_FAILED' });
-    });
+describeOnEachDatabase('framework-level refusals answer in the error shape', (t) => {
+  let port: number;
+  before(async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (t.app.server.address() as AddressInfo).port;
   });
 
+  it('headers larger than Node accepts → 431 HEADERS_TOO_LARGE, not Node’s own answer', async () => {
+    const [response] = await exchange(port, `GET /api/auth/session HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'a'.repeat(20_000)}\r\n\r\n`);
+    assert.ok(response);
+    assertErrorShape(asInjected(response), { status: 431, code: 'HEADERS_TOO_LARGE' });
+    assert.equal(response.headers['cache-control'], 'no-store');
+    assert.equal(response.headers['x-content-type-options'], 'nosniff');
+  });
+
+  it('a request line Node cannot parse → 400 BAD_REQUEST in the error shape', async () => {
+    const [response] = await exchange(port, 'NOT AN HTTP REQUEST\r\n\r\n');
+    assert.ok(response);
+    assertErrorShape(asInjected(response), { status: 400, code: 'BAD_REQUEST' });
+  });
+
+  it('an HTTP/1.1 request without Host → 400 in the error shape, not Node’s empty 400', async () => {
+    const [response] = await exchange(port, 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n');
+    assert.ok(response);
+    assertErrorShape(asInjected(response), { status: 400, code: 'BAD_REQUEST' });
+  });
+
+  it('an Expect header other than 100-continue → 417 EXPECTATION_FAILED in the error shape', async () => {
+    const [response] = await exchange(port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: something-else\r\nConnection: close\r\n\r\n');
+    assert.ok(response);
+    assertErrorShape(asInjected(response), { status: 417, code: 'EXPECTATION_FAILED' });
+  });
+});
+
+for (const kind of databaseKinds) {
   describe(`a request arriving while the server closes → 503 in the error shape (${kind})`, () => {
     it('the second of two pipelined requests, sent once closing has begun, gets 503 SERVICE_UNAVAILABLE', async () => {
       const database = await createTestDatabase(kind);

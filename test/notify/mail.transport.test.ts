@@ -14,6 +14,7 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 import { Client, signedUpBrowser } from '../support/client.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { closedPort, eventually, linkIn, MAIL_FROM, MAIL_FROM_ADDRESS, parseMail, smtpEnv, startSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
+import { describeOnEachDatabase } from '../support/suites.ts';
 
 const VERIFY_SUBJECT = /Confirm your email address/;
 
@@ -38,60 +39,54 @@ async function verificationRow(t: TestApp, attempts: number) {
   });
 }
 
-for (const kind of databaseKinds) {
-  describe(`mail outbox without SMTP_URL (${kind})`, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await createTestApp(kind, { env: { MAIL_FROM, MAIL_POLL_INTERVAL_MS: '50' }, rateLimits: { mailsPerIpPerHour: 1000 } });
-    });
-    after(() => t.close());
+describeOnEachDatabase('mail outbox without SMTP_URL', { env: { MAIL_FROM, MAIL_POLL_INTERVAL_MS: '50' }, rateLimits: { mailsPerIpPerHour: 1000 } }, (t) => {
+  it('writes one .eml file per message under <data dir>/outbox/mail/, each an RFC 5322 message with From, To, Subject, a text and an HTML part', async () => {
+    assert.equal(t.ctx.config.smtpUrl, undefined);
+    const before = outboxFiles(t).length;
+    const { client, email } = await signedUpBrowser(t.app);
+    await eventually('the first .eml file', async () => outboxFiles(t).length === before + 1);
+    assert.equal((await client.post('/api/auth/email/verify/request')).statusCode, 202);
+    const files = await eventually('the second .eml file', async () => (outboxFiles(t).length === before + 2 ? outboxFiles(t) : null));
 
-    it('writes one .eml file per message under <data dir>/outbox/mail/, each an RFC 5322 message with From, To, Subject, a text and an HTML part', async () => {
-      assert.equal(t.ctx.config.smtpUrl, undefined);
-      const before = outboxFiles(t).length;
-      const { client, email } = await signedUpBrowser(t.app);
-      await eventually('the first .eml file', async () => outboxFiles(t).length === before + 1);
-      assert.equal((await client.post('/api/auth/email/verify/request')).statusCode, 202);
-      const files = await eventually('the second .eml file', async () => (outboxFiles(t).length === before + 2 ? outboxFiles(t) : null));
+    const tokens: string[] = [];
+    for (const name of files.slice(before)) {
+      const raw = readFileSync(path.join(outboxDir(t), name), 'utf8');
+      // One message per file: a single header block with one From, one Message-ID.
+      assert.equal(raw.match(/^From: /gm)?.length, 1, `one From header in ${name}`);
+      assert.equal(raw.match(/^Message-ID: /gim)?.length, 1, `one Message-ID in ${name}`);
+      const parsed = await parseMail(raw);
+      assert.equal(parsed.from?.value[0]?.address, MAIL_FROM_ADDRESS, 'From is MAIL_FROM');
+      assert.equal(parsed.from?.value[0]?.name, 'Gatehouse Security');
+      const to = Array.isArray(parsed.to) ? parsed.to : [parsed.to];
+      assert.deepEqual(to.flatMap((a) => a?.value.map((v) => v.address)), [email]);
+      assert.match(parsed.subject ?? '', /^Gatehouse: Confirm your email address$/);
+      assert.ok(parsed.date instanceof Date && !Number.isNaN(parsed.date.getTime()), 'a Date header (RFC 5322 3.6.1)');
+      assert.ok(parsed.messageId, 'a Message-ID');
+      assert.match(raw, /^Content-Type: multipart\/alternative/im);
+      assert.ok(parsed.text && parsed.text.length > 0, 'a text part');
+      assert.ok(typeof parsed.html === 'string' && parsed.html.length > 0, 'an HTML part');
+      const { url, token } = linkIn({ text: parsed.text, subject: parsed.subject ?? '' }, '/verify-email');
+      assert.ok((parsed.html as string).includes(url));
+      tokens.push(token);
+    }
+    assert.notEqual(tokens[0], tokens[1], 'two different messages, two different links');
+    // The newest link from the outbox works, exactly as one from a mailbox would.
+    const newest = tokens[1]!;
+    assert.equal((await new Client(t.app).post('/api/auth/email/verify', { token: newest })).statusCode, 200);
+    assert.equal((await client.get('/api/auth/session')).json().user.emailVerified, true);
 
-      const tokens: string[] = [];
-      for (const name of files.slice(before)) {
-        const raw = readFileSync(path.join(outboxDir(t), name), 'utf8');
-        // One message per file: a single header block with one From, one Message-ID.
-        assert.equal(raw.match(/^From: /gm)?.length, 1, `one From header in ${name}`);
-        assert.equal(raw.match(/^Message-ID: /gim)?.length, 1, `one Message-ID in ${name}`);
-        const parsed = await parseMail(raw);
-        assert.equal(parsed.from?.value[0]?.address, MAIL_FROM_ADDRESS, 'From is MAIL_FROM');
-        assert.equal(parsed.from?.value[0]?.name, 'Gatehouse Security');
-        const to = Array.isArray(parsed.to) ? parsed.to : [parsed.to];
-        assert.deepEqual(to.flatMap((a) => a?.value.map((v) => v.address)), [email]);
-        assert.match(parsed.subject ?? '', /^Gatehouse: Confirm your email address$/);
-        assert.ok(parsed.date instanceof Date && !Number.isNaN(parsed.date.getTime()), 'a Date header (RFC 5322 3.6.1)');
-        assert.ok(parsed.messageId, 'a Message-ID');
-        assert.match(raw, /^Content-Type: multipart\/alternative/im);
-        assert.ok(parsed.text && parsed.text.length > 0, 'a text part');
-        assert.ok(typeof parsed.html === 'string' && parsed.html.length > 0, 'an HTML part');
-        const { url, token } = linkIn({ text: parsed.text, subject: parsed.subject ?? '' }, '/verify-email');
-        assert.ok((parsed.html as string).includes(url));
-        tokens.push(token);
-      }
-      assert.notEqual(tokens[0], tokens[1], 'two different messages, two different links');
-      // The newest link from the outbox works, exactly as one from a mailbox would.
-      const newest = tokens[1]!;
-      assert.equal((await new Client(t.app).post('/api/auth/email/verify', { token: newest })).statusCode, 200);
-      assert.equal((await client.get('/api/auth/session')).json().user.emailVerified, true);
-
-      const logs = t.logs.join('');
-      for (const token of tokens) assert.ok(!logs.includes(token), 'the link is not logged (SPEC §1, 4.10)');
-      const rows = await queueRows(t);
-      assert.ok(rows.length >= 2);
-      for (const row of rows) {
-        assert.notEqual(row.sent_at, null, 'marked sent');
-        assert.equal(row.payload_encrypted, '', 'the sealed copy is dropped once written');
-      }
-    });
+    const logs = t.logs.join('');
+    for (const token of tokens) assert.ok(!logs.includes(token), 'the link is not logged (SPEC §1, 4.10)');
+    const rows = await queueRows(t);
+    assert.ok(rows.length >= 2);
+    for (const row of rows) {
+      assert.notEqual(row.sent_at, null, 'marked sent');
+      assert.equal(row.payload_encrypted, '', 'the sealed copy is dropped once written');
+    }
   });
+});
 
+for (const kind of databaseKinds) {
   describe(`mail queue when the SMTP server is down (${kind})`, () => {
     let t: TestApp;
     let port: number;
@@ -219,38 +214,34 @@ for (const kind of databaseKinds) {
       }
     });
   });
+}
 
-  describe(`mail queue gives up after repeated failures (${kind})`, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await createTestApp(kind, { env: { SMTP_URL: `smtp://gatehouse:x@127.0.0.1:${await closedPort()}`, MAIL_FROM, MAIL_POLL_INTERVAL_MS: '50' } });
-    });
-    after(() => t.close());
-
-    it('after repeated failures the message is marked failed, its sealed copy dropped, and an error logged', async () => {
-      await signedUpBrowser(t.app);
-      let row = await verificationRow(t, 1);
-      for (let i = 0; i < 30 && row.failed_at === null; i++) {
-        const attempts = row.attempts;
-        t.clock.advance((row.next_attempt_at.getTime() - t.clock.now().getTime()) / 1000 + 1);
-        row = await eventually('another attempt', async () => {
-          const next = await t.ctx.db.selectFrom('mail_queue').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
-          return (next.attempts > attempts && next.locked_until === null) || next.failed_at ? next : null;
-        });
-      }
-      assert.notEqual(row.failed_at, null, `given up after ${row.attempts} attempts`);
-      assert.ok(row.attempts >= 3, `retried ${row.attempts} times before giving up`);
-      assert.equal(row.payload_encrypted, '', 'the sealed copy of an undeliverable message is dropped');
-      assert.equal(row.sent_at, null);
-      assert.ok(t.logs.some((line) => line.includes('"level":50') && line.includes('mail dropped')), 'an error is logged');
-      // Given up means given up: a later pass leaves it alone.
-      t.clock.advance(7 * 86400);
-      assert.equal(await deliverDueMail(t.ctx, t.app.log), 0);
-      const later = await t.ctx.db.selectFrom('mail_queue').select('attempts').where('id', '=', row.id).executeTakeFirstOrThrow();
-      assert.equal(later.attempts, row.attempts);
-    });
+describeOnEachDatabase('mail queue gives up after repeated failures', async () => ({ env: { SMTP_URL: `smtp://gatehouse:x@127.0.0.1:${await closedPort()}`, MAIL_FROM, MAIL_POLL_INTERVAL_MS: '50' } }), (t) => {
+  it('after repeated failures the message is marked failed, its sealed copy dropped, and an error logged', async () => {
+    await signedUpBrowser(t.app);
+    let row = await verificationRow(t, 1);
+    for (let i = 0; i < 30 && row.failed_at === null; i++) {
+      const attempts = row.attempts;
+      t.clock.advance((row.next_attempt_at.getTime() - t.clock.now().getTime()) / 1000 + 1);
+      row = await eventually('another attempt', async () => {
+        const next = await t.ctx.db.selectFrom('mail_queue').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+        return (next.attempts > attempts && next.locked_until === null) || next.failed_at ? next : null;
+      });
+    }
+    assert.notEqual(row.failed_at, null, `given up after ${row.attempts} attempts`);
+    assert.ok(row.attempts >= 3, `retried ${row.attempts} times before giving up`);
+    assert.equal(row.payload_encrypted, '', 'the sealed copy of an undeliverable message is dropped');
+    assert.equal(row.sent_at, null);
+    assert.ok(t.logs.some((line) => line.includes('"level":50') && line.includes('mail dropped')), 'an error is logged');
+    // Given up means given up: a later pass leaves it alone.
+    t.clock.advance(7 * 86400);
+    assert.equal(await deliverDueMail(t.ctx, t.app.log), 0);
+    const later = await t.ctx.db.selectFrom('mail_queue').select('attempts').where('id', '=', row.id).executeTakeFirstOrThrow();
+    assert.equal(later.attempts, row.attempts);
   });
+});
 
+for (const kind of databaseKinds) {
   describe(`SMTP authentication (${kind})`, () => {
     let smtp: TestSmtpServer;
     let wrong: TestApp;

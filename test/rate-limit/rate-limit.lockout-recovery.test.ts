@@ -2,14 +2,14 @@
 // reset clears every failure count of the account; a known device has its own small budget; the
 // known-device cookie is HttpOnly, SameSite=Lax and long-lived, and only browsers get one.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { it } from 'node:test';
 import { createKeyring } from '../../src/crypto/keyring.ts';
 import { issueKnownDeviceCookie, knownDeviceOf } from '../../src/modules/sign-in/known-device.ts';
-import { createTestApp, TEST_SECRET, type TestApp } from '../support/app.ts';
+import { TEST_SECRET } from '../support/app.ts';
 import { Client, signedUpBrowser } from '../support/client.ts';
-import { databaseKinds } from '../support/databases.ts';
 import { assertRateLimited, countingVerifications, freshAddress, KNOWN_DEVICE_COOKIE, knownDeviceCookieOf, signInFrom, statusesOf, WRONG_PASSWORD } from '../support/rate-limit.ts';
-import { linkIn, smtpEnv, startSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
+import { linkIn } from '../support/smtp.ts';
+import { describeOnEachDatabase, describeWithMailOnEachDatabase } from '../support/suites.ts';
 import { signedUpWithTotp } from '../support/two-factor.ts';
 
 const FAILURES_BEFORE_DELAY = 3;
@@ -25,22 +25,13 @@ it('a known-device cookie stays valid after the root secret is rotated (GATEHOUS
   assert.equal(knownDeviceOf(rotated, 'user-1', issued.value, issued.expiresAt), null, 'not past its expiry');
 });
 
-for (const kind of databaseKinds) {
-  describe(`getting back in after a lockout (${kind})`, () => {
-    let t: TestApp;
-    let smtp: TestSmtpServer;
-    before(async () => {
-      smtp = await startSmtpServer({ user: 'gatehouse', password: 'smtp-pass-lockout' });
-      t = await createTestApp(kind, {
-        env: smtpEnv(smtp),
-        rateLimits: { signInFailuresBeforeDelay: FAILURES_BEFORE_DELAY, signInFailuresPerAccountPerDay: FAILURES_PER_ACCOUNT_PER_DAY, mailsPerIpPerHour: 1000 },
-      });
-    });
-    after(async () => {
-      await t.close();
-      await smtp.close();
-    });
-
+describeWithMailOnEachDatabase(
+  'getting back in after a lockout',
+  {
+    server: { user: 'gatehouse', password: 'smtp-pass-lockout' },
+    rateLimits: { signInFailuresBeforeDelay: FAILURES_BEFORE_DELAY, signInFailuresPerAccountPerDay: FAILURES_PER_ACCOUNT_PER_DAY, mailsPerIpPerHour: 1000 },
+  },
+  (t, smtp) => {
     it('a completed password reset clears the account counts: locked out at its own address and everywhere, the owner resets from the mailed link and signs in (ASVS V6.1.1)', async () => {
       const { email } = await signedUpBrowser(t.app, { ip: freshAddress() });
       const home = freshAddress();
@@ -92,26 +83,20 @@ for (const kind of databaseKinds) {
       assertRateLimited(await signInFrom(t, ip, email, password));
       assert.equal((await signInFrom(t, ip, email, password, device)).json().twoFactorRequired, true, 'the device is known; the second factor is still asked');
     });
-  });
+  },
+);
 
-  describe(`a known device's own budget, default size (${kind})`, () => {
-    let t: TestApp;
-    before(async () => {
-      // The delay is moved out of the way so the device's daily budget is what stops the burst.
-      t = await createTestApp(kind, { rateLimits: { signInFailuresBeforeDelay: 60 } });
-    });
-    after(() => t.close());
-
-    it('50 wrong passwords at once with a known-device cookie: exactly 10 are checked, then the device waits like a stranger would', async () => {
-      const { email, password } = await signedUpBrowser(t.app, { ip: freshAddress() });
-      const device = knownDeviceCookieOf(await signInFrom(t, freshAddress(), email, password));
-      const thief = freshAddress();
-      const { result: burst, verifications } = await countingVerifications(() => statusesOf(Array.from({ length: 50 }, () => signInFrom(t, thief, email, WRONG_PASSWORD, device))));
-      assert.equal(verifications, 10);
-      assert.equal(burst.count(401), 10);
-      assert.equal(burst.count(429), 40);
-      assertRateLimited(await signInFrom(t, thief, email, password, device));
-      assert.equal((await signInFrom(t, freshAddress(), email, password)).statusCode, 200, 'strangers are not touched by the device budget');
-    });
+// The delay is moved out of the way so the device's daily budget is what stops the burst.
+describeOnEachDatabase(`a known device's own budget, default size`, { rateLimits: { signInFailuresBeforeDelay: 60 } }, (t) => {
+  it('50 wrong passwords at once with a known-device cookie: exactly 10 are checked, then the device waits like a stranger would', async () => {
+    const { email, password } = await signedUpBrowser(t.app, { ip: freshAddress() });
+    const device = knownDeviceCookieOf(await signInFrom(t, freshAddress(), email, password));
+    const thief = freshAddress();
+    const { result: burst, verifications } = await countingVerifications(() => statusesOf(Array.from({ length: 50 }, () => signInFrom(t, thief, email, WRONG_PASSWORD, device))));
+    assert.equal(verifications, 10);
+    assert.equal(burst.count(401), 10);
+    assert.equal(burst.count(429), 40);
+    assertRateLimited(await signInFrom(t, thief, email, password, device));
+    assert.equal((await signInFrom(t, freshAddress(), email, password)).statusCode, 200, 'strangers are not touched by the device budget');
   });
-}
+});

@@ -2,7 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ManualClock } from './clock.ts';
 import { oathtoolTotp } from './authenticator.ts';
-import { Client, signedUpBrowser } from './client.ts';
+import { Client, FIREFOX_LINUX, signedUpBrowser } from './client.ts';
+
+export const TRUSTED_DEVICE_COOKIE = 'gatehouse_trusted_device';
 
 export interface TotpEnrolment {
   secret: string;
@@ -33,4 +35,17 @@ export async function passwordStep(app: FastifyInstance, email: string, password
   const response = await client.post('/api/auth/login', { email, password });
   if (response.statusCode !== 200 || response.json().twoFactorRequired !== true) throw new Error(`expected a challenge: ${response.statusCode} ${response.body}`);
   return { client, challengeId: response.json().challengeId as string };
+}
+
+/**
+ * A newly registered user with an authenticator app on who then passed the second factor in a
+ * second browser and asked to be remembered there: `device` is that browser's trusted-device cookie.
+ */
+export async function signedUpWithRememberedDevice(app: FastifyInstance, clock: ManualClock) {
+  const user = await signedUpWithTotp(app, clock);
+  const { client: browser, challengeId } = await passwordStep(app, user.email, user.password, new Client(app, { userAgent: FIREFOX_LINUX }));
+  const remembered = await browser.post('/api/auth/login/2fa', { challengeId, code: await oathtoolTotp(user.secret, clock.now()), rememberDevice: true });
+  const device = remembered.cookies.find((c) => c.name === TRUSTED_DEVICE_COOKIE)?.value;
+  if (remembered.statusCode !== 200 || !device) throw new Error(`remembering the device failed: ${remembered.statusCode} ${remembered.body}`);
+  return { ...user, device };
 }

@@ -1,15 +1,15 @@
 // SPEC 4.1 / ASVS 6.2 / NIST 800-63B: length not composition, common and personal passwords
 // refused, and the refusal says why.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../../src/config.ts';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { passwordProblem, type PolicyContext } from '../../../src/modules/accounts/password-policy.ts';
 import { stopStrengthHelper, strengthHelperPid } from '../../../src/modules/accounts/password-strength.ts';
-import { createTestApp, TEST_SECRET, type TestApp } from '../../support/app.ts';
+import { TEST_SECRET } from '../../support/app.ts';
 import { Client, uniqueEmail } from '../../support/client.ts';
-import { databaseKinds } from '../../support/databases.ts';
+import { describeOnEachDatabase } from '../../support/suites.ts';
 
 const context: PolicyContext = { minLength: 12, hasher: 'argon2id', email: 'margaret.hamilton@example.com', displayName: 'Margaret Hamilton', productName: 'Gatehouse' };
 
@@ -76,31 +76,23 @@ describe('password policy', () => {
   });
 });
 
-for (const kind of databaseKinds) {
-  describe(`password policy over HTTP (${kind})`, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await createTestApp(kind);
-    });
-    after(() => t.close());
-
-    it('registration with one of the most common passwords is refused and says so (ASVS 6.2.4)', async () => {
-      const response = await new Client(t.app).post('/api/auth/register', { email: uniqueEmail(), password: '1qaz2wsx3edc' });
-      assert.equal(response.statusCode, 400);
-      assert.equal(response.json().code, 'WEAK_PASSWORD');
-      assert.match(response.json().message, /^This is one of the most common passwords/);
-    });
-
-    it('registration with a weak password answers 400 WEAK_PASSWORD naming the field and the reason', async () => {
-      const response = await new Client(t.app).post('/api/auth/register', { email: uniqueEmail(), password: 'password1234' });
-      assert.equal(response.statusCode, 400);
-      const body = response.json();
-      assert.equal(body.success, false);
-      assert.equal(body.code, 'WEAK_PASSWORD');
-      assert.match(body.message, /common/i);
-      assert.equal(body.fields.password, body.message);
-      const count = await t.ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-      assert.equal(Number(count.n), 0, 'no account was created');
-    });
+describeOnEachDatabase('password policy over HTTP', (t) => {
+  it('registration with one of the most common passwords is refused and says so (ASVS 6.2.4)', async () => {
+    const response = await new Client(t.app).post('/api/auth/register', { email: uniqueEmail(), password: '1qaz2wsx3edc' });
+    assert.equal(response.statusCode, 400);
+    assert.equal(response.json().code, 'WEAK_PASSWORD');
+    assert.match(response.json().message, /^This is one of the most common passwords/);
   });
-}
+
+  it('registration with a weak password answers 400 WEAK_PASSWORD naming the field and the reason', async () => {
+    const response = await new Client(t.app).post('/api/auth/register', { email: uniqueEmail(), password: 'password1234' });
+    assert.equal(response.statusCode, 400);
+    const body = response.json();
+    assert.equal(body.success, false);
+    assert.equal(body.code, 'WEAK_PASSWORD');
+    assert.match(body.message, /common/i);
+    assert.equal(body.fields.password, body.message);
+    const count = await t.ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    assert.equal(Number(count.n), 0, 'no account was created');
+  });
+});

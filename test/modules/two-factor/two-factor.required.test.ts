@@ -11,6 +11,7 @@ import { Client, STRONG_PASSWORD, uniqueEmail } from '../../support/client.ts';
 import { databaseKinds } from '../../support/databases.ts';
 import { assertErrorShape } from '../../support/error-shape.ts';
 import { concreteUrl, registeredRoutes } from '../../support/registered-routes.ts';
+import { describeOnEachDatabase } from '../../support/suites.ts';
 import { enrolTotp } from '../../support/two-factor.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -74,73 +75,65 @@ it('REQUIRE_TWO_FACTOR is off unless set', () => {
   assert.equal(loadConfig({ GATEHOUSE_SECRET: TEST_SECRET, REQUIRE_TWO_FACTOR: 'true' }).requireTwoFactor, true);
 });
 
-for (const kind of databaseKinds) {
-  describe(`REQUIRE_TWO_FACTOR=true (${kind})`, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await createTestApp(kind, { env: { REQUIRE_TWO_FACTOR: 'true' } });
-    });
-    after(() => t.close());
+describeOnEachDatabase('REQUIRE_TWO_FACTOR=true', { env: { REQUIRE_TWO_FACTOR: 'true' } }, (t) => {
+  async function register() {
+    const client = new Client(t.app);
+    const email = uniqueEmail('mfa');
+    const response = await client.post('/api/auth/register', { email, password: STRONG_PASSWORD });
+    assert.equal(response.statusCode, 201, response.body);
+    return { client, email, response };
+  }
 
-    async function register() {
-      const client = new Client(t.app);
-      const email = uniqueEmail('mfa');
-      const response = await client.post('/api/auth/register', { email, password: STRONG_PASSWORD });
-      assert.equal(response.statusCode, 201, response.body);
-      return { client, email, response };
-    }
-
-    it('every /api route is either open, for enrolment, or refused to a session without a second factor', () => {
-      const classified = new Set([...WITHOUT_SESSION, ...ENROLMENT.map(key), ...REFUSED.map(key)]);
-      const unclassified = registeredRoutes(t.app).filter((route) => route.url.startsWith('/api/') && !classified.has(key(route)));
-      assert.deepEqual(unclassified, [], 'a new route must be put in one of the lists');
-    });
-
-    it('after the password, an account without a second factor can only enrol one: 403 TWO_FACTOR_REQUIRED elsewhere (V6.3.3)', async () => {
-      const { client, response } = await register();
-      assert.equal(response.json().twoFactorSetupRequired, true, 'registration says enrolment comes first');
-      for (const probe of REFUSED) {
-        assertErrorShape(await send(client, probe), { status: 403, code: 'TWO_FACTOR_REQUIRED' });
-      }
-      for (const probe of ENROLMENT) {
-        const answer = await send(client, probe);
-        assert.notEqual(answer.json().code, 'TWO_FACTOR_REQUIRED', `${key(probe)} stays open: ${answer.statusCode} ${answer.body}`);
-        assert.ok(answer.statusCode < 500, answer.body);
-      }
-    });
-
-    it('signing in again still gives a session that can only enrol, and says so', async () => {
-      const { email } = await register();
-      const client = new Client(t.app);
-      const login = await client.post('/api/auth/login', { email, password: STRONG_PASSWORD });
-      assert.equal(login.statusCode, 200, login.body);
-      assert.equal(login.json().twoFactorSetupRequired, true);
-      assert.equal(login.json().twoFactorRequired, undefined, 'no challenge: there is no factor to ask for');
-      const session = await client.get('/api/auth/session');
-      assert.equal(session.statusCode, 200);
-      assert.equal(session.json().twoFactorSetupRequired, true);
-      assertErrorShape(await client.get('/api/auth/sessions'), { status: 403, code: 'TWO_FACTOR_REQUIRED' });
-    });
-
-    it('once an authenticator app is verified the same session works fully, and the next sign-in meets the challenge first', async () => {
-      const { client, email } = await register();
-      const { secret } = await enrolTotp(client, t.clock);
-      assert.equal((await client.get('/api/auth/sessions')).statusCode, 200, 'the enrolling session is released');
-      const session = await client.get('/api/auth/session');
-      assert.equal(session.json().twoFactorSetupRequired, undefined);
-
-      const browser = new Client(t.app);
-      const login = await browser.post('/api/auth/login', { email, password: STRONG_PASSWORD });
-      assert.equal(login.statusCode, 200, login.body);
-      assert.equal(login.json().twoFactorRequired, true, 'a challenge, not a session');
-      assert.equal(browser.cookie, null);
-      const second = await browser.post('/api/auth/login/2fa', { challengeId: login.json().challengeId, code: await oathtoolTotp(secret, t.clock.now()) });
-      assert.equal(second.statusCode, 200, second.body);
-      assert.equal(second.json().twoFactorSetupRequired, undefined);
-      assert.equal((await browser.get('/api/auth/events')).statusCode, 200, 'a second-factor session works fully');
-    });
+  it('every /api route is either open, for enrolment, or refused to a session without a second factor', () => {
+    const classified = new Set([...WITHOUT_SESSION, ...ENROLMENT.map(key), ...REFUSED.map(key)]);
+    const unclassified = registeredRoutes(t.app).filter((route) => route.url.startsWith('/api/') && !classified.has(key(route)));
+    assert.deepEqual(unclassified, [], 'a new route must be put in one of the lists');
   });
-}
+
+  it('after the password, an account without a second factor can only enrol one: 403 TWO_FACTOR_REQUIRED elsewhere (V6.3.3)', async () => {
+    const { client, response } = await register();
+    assert.equal(response.json().twoFactorSetupRequired, true, 'registration says enrolment comes first');
+    for (const probe of REFUSED) {
+      assertErrorShape(await send(client, probe), { status: 403, code: 'TWO_FACTOR_REQUIRED' });
+    }
+    for (const probe of ENROLMENT) {
+      const answer = await send(client, probe);
+      assert.notEqual(answer.json().code, 'TWO_FACTOR_REQUIRED', `${key(probe)} stays open: ${answer.statusCode} ${answer.body}`);
+      assert.ok(answer.statusCode < 500, answer.body);
+    }
+  });
+
+  it('signing in again still gives a session that can only enrol, and says so', async () => {
+    const { email } = await register();
+    const client = new Client(t.app);
+    const login = await client.post('/api/auth/login', { email, password: STRONG_PASSWORD });
+    assert.equal(login.statusCode, 200, login.body);
+    assert.equal(login.json().twoFactorSetupRequired, true);
+    assert.equal(login.json().twoFactorRequired, undefined, 'no challenge: there is no factor to ask for');
+    const session = await client.get('/api/auth/session');
+    assert.equal(session.statusCode, 200);
+    assert.equal(session.json().twoFactorSetupRequired, true);
+    assertErrorShape(await client.get('/api/auth/sessions'), { status: 403, code: 'TWO_FACTOR_REQUIRED' });
+  });
+
+  it('once an authenticator app is verified the same session works fully, and the next sign-in meets the challenge first', async () => {
+    const { client, email } = await register();
+    const { secret } = await enrolTotp(client, t.clock);
+    assert.equal((await client.get('/api/auth/sessions')).statusCode, 200, 'the enrolling session is released');
+    const session = await client.get('/api/auth/session');
+    assert.equal(session.json().twoFactorSetupRequired, undefined);
+
+    const browser = new Client(t.app);
+    const login = await browser.post('/api/auth/login', { email, password: STRONG_PASSWORD });
+    assert.equal(login.statusCode, 200, login.body);
+    assert.equal(login.json().twoFactorRequired, true, 'a challenge, not a session');
+    assert.equal(browser.cookie, null);
+    const second = await browser.post('/api/auth/login/2fa', { challengeId: login.json().challengeId, code: await oathtoolTotp(secret, t.clock.now()) });
+    assert.equal(second.statusCode, 200, second.body);
+    assert.equal(second.json().twoFactorSetupRequired, undefined);
+    assert.equal((await browser.get('/api/auth/events')).statusCode, 200, 'a second-factor session works fully');
+  });
+});
 
 describe('REQUIRE_TWO_FACTOR unset', () => {
   let t: TestApp;
