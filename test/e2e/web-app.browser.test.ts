@@ -1,7 +1,7 @@
 // The web app in real Chromium against the real server: register, sign out, sign in and land on
 // settings; a wrong password is refused next to the form; a user with an authenticator app passes
 // the second step with a code computed by oathtool. With WEB_SCREENSHOTS=<dir> it also saves
-// the sign-in and settings pages at desktop (1280 px) and phone (390 px) widths.
+// the sign-in and settings pages at desktop (1280 px) and phone (390 px) widths, and dark.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -48,8 +48,8 @@ for (const kind of databaseKinds) {
       await t?.close();
     });
 
-    async function newPage(width = 1280, height = 800): Promise<Page> {
-      const context = await browser.newContext({ viewport: { width, height } });
+    async function newPage(width = 1280, height = 800, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+      const context = await browser.newContext({ viewport: { width, height }, colorScheme });
       const page = await context.newPage();
       page.on('console', (message) => {
         // The signed-out session check answers 401 by design; anything else is a fault.
@@ -124,8 +124,9 @@ for (const kind of databaseKinds) {
     it('screenshots of sign-in and settings, desktop and phone', { skip: screenshots ? false : 'set WEB_SCREENSHOTS=<dir> to save them' }, async () => {
       mkdirSync(screenshots!, { recursive: true });
       const { email, password } = await signedUpBrowser(t.app, { origin, displayName: 'Grace Hopper' });
-      for (const [name, width, height] of [['desktop', 1280, 800], ['phone', 390, 844]] as const) {
-        const page = await newPage(width, height);
+      const sizes = [['desktop', 1280, 800, 'light'], ['phone', 390, 844, 'light'], ['phone-dark', 390, 844, 'dark']] as const;
+      for (const [name, width, height, colorScheme] of sizes) {
+        const page = await newPage(width, height, colorScheme);
         await page.goto(`${origin}/login`);
         await page.getByRole('button', { name: 'Sign in' }).waitFor();
         await page.screenshot({ path: path.join(screenshots!, `${kind}-sign-in-${name}.png`), fullPage: true });

@@ -43,7 +43,7 @@ export function renderPage(product: string, content: PageContent): string {
 <body class="link-page" data-page="${escapeHtml(content.page)}">
 <div class="auth-layout"><div class="auth-layout__inner">
 <main class="card">
-  <a class="brand" href="/"><span class="brand__mark" aria-hidden="true"></span>${escapeHtml(product)}</a>
+  <a class="brand" href="/"><span class="brand__mark" aria-hidden="true"></span><span class="brand__name">${escapeHtml(product)}</span></a>
   <h1>${escapeHtml(content.title)}</h1>
   <p>${escapeHtml(content.intro)}</p>
   ${content.form ? renderForm(content.form) : ''}

@@ -19,7 +19,7 @@ function Brand() {
   return (
     <a className="brand" href="/">
       <span className="brand__mark" aria-hidden="true" />
-      {PRODUCT_NAME}
+      <span className="brand__name">{PRODUCT_NAME}</span>
     </a>
   );
 }
