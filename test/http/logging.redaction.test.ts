@@ -2,14 +2,12 @@
 // password, a session token, a cookie value or a secret query parameter — whatever the flow did.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { createTestApp, type TestApp } from '../support/app.ts';
+import { before, it } from 'node:test';
 import { oathtoolTotp } from '../support/authenticator.ts';
 import { Client, signedUpBrowser, uniqueEmail } from '../support/client.ts';
-import { databaseKinds } from '../support/databases.ts';
 import { textedCode } from '../support/sms-outbox.ts';
-import { linkIn, smtpEnv, startSmtpServer, waitForQueueDrained, type TestSmtpServer } from '../support/smtp.ts';
-import { describeOnEachDatabase } from '../support/suites.ts';
+import { linkIn, waitForQueueDrained } from '../support/smtp.ts';
+import { describeOnEachDatabase, describeWithMailOnEachDatabase } from '../support/suites.ts';
 import type { TotpEnrolment } from '../support/two-factor.ts';
 
 interface LogLine {
@@ -150,108 +148,97 @@ describeOnEachDatabase('logging: redaction', (t) => {
 // TOTP secret, its otpauth URL and QR code, backup codes, TOTP and SMS codes, the sign-in
 // challenge, the verification and reset tokens and the password set by a reset never reach a log
 // line, at any level (SPEC 4.10, ASVS 16.2.5).
-for (const kind of databaseKinds) {
-  describe(`logging: second-factor and email-link secrets at LOG_LEVEL=trace (${kind})`, () => {
-    let t: TestApp;
-    let smtp: TestSmtpServer;
-    /** Long values: found as a substring (raw or URL-encoded) anywhere in the logs is a leak. */
-    const secrets = new Map<string, string>();
-    /** Six-digit codes: a leak when they stand alone as a number or inside a string. */
-    const codes = new Map<string, string>();
-    const resetPassword = `reset-Pass-${randomBytes(4).toString('hex')}-amber-orchard`;
+describeWithMailOnEachDatabase('logging: second-factor and email-link secrets at LOG_LEVEL=trace', { env: { LOG_LEVEL: 'trace' } }, (t, smtp) => {
+  /** Long values: found as a substring (raw or URL-encoded) anywhere in the logs is a leak. */
+  const secrets = new Map<string, string>();
+  /** Six-digit codes: a leak when they stand alone as a number or inside a string. */
+  const codes = new Map<string, string>();
+  const resetPassword = `reset-Pass-${randomBytes(4).toString('hex')}-amber-orchard`;
 
-    before(async () => {
-      smtp = await startSmtpServer();
-      t = await createTestApp(kind, { env: { ...smtpEnv(smtp), LOG_LEVEL: 'trace' } });
+  before(async () => {
+    // Registration mails a verification link; following it spends the token.
+    const totpUser = await signedUpBrowser(t.app);
+    const verifyLink = linkIn(await smtp.nextMailTo(totpUser.email, /Confirm your email address/), '/verify-email');
+    secrets.set('verification token', verifyLink.token);
+    assert.equal((await totpUser.client.post('/api/auth/email/verify', { token: verifyLink.token })).statusCode, 200);
 
-      // Registration mails a verification link; following it spends the token.
-      const totpUser = await signedUpBrowser(t.app);
-      const verifyLink = linkIn(await smtp.nextMailTo(totpUser.email, /Confirm your email address/), '/verify-email');
-      secrets.set('verification token', verifyLink.token);
-      assert.equal((await totpUser.client.post('/api/auth/email/verify', { token: verifyLink.token })).statusCode, 200);
-
-      // Authenticator-app set-up: secret, otpauth URL, QR code, backup codes, the confirming code.
-      const enable = await totpUser.client.post('/api/auth/2fa/enable');
-      assert.equal(enable.statusCode, 200, enable.body);
-      const setup = enable.json() as TotpEnrolment;
-      secrets.set('TOTP secret', setup.secret);
-      secrets.set('otpauth URL', setup.otpauthUrl);
-      secrets.set('QR code', setup.qrCodeUrl.slice(-64));
-      setup.backupCodes.forEach((code, i) => {
-        secrets.set(`backup code ${i}`, code);
-        secrets.set(`backup code ${i} without its dash`, code.replace('-', ''));
-      });
-      const setupCode = await oathtoolTotp(setup.secret, t.clock.now());
-      codes.set('TOTP set-up code', setupCode);
-      assert.equal((await totpUser.client.post('/api/auth/2fa/verify-setup', { token: setupCode })).statusCode, 200);
-      t.clock.advance(30);
-
-      // Sign-in with the second factor: the challenge, a TOTP code, then a backup code.
-      for (const code of [await oathtoolTotp(setup.secret, t.clock.now()), setup.backupCodes[0]!]) {
-        const browser = new Client(t.app);
-        const login = await browser.post('/api/auth/login', { email: totpUser.email, password: totpUser.password });
-        const challengeId = login.json().challengeId as string;
-        secrets.set(`challenge for ${code.length === 6 ? 'TOTP' : 'backup code'}`, challengeId);
-        if (code.length === 6) codes.set('TOTP sign-in code', code);
-        const second = await browser.post('/api/auth/login/2fa', { challengeId, code });
-        assert.equal(second.statusCode, 200, second.body);
-      }
-
-      // Text-message codes: enrolment, then sign-in.
-      const smsUser = await signedUpBrowser(t.app);
-      const phone = '+447911123456';
-      const smsSetupCode = await textedCode(t, phone, async () => {
-        assert.equal((await smsUser.client.post('/api/auth/2fa/sms/enable', { phoneNumber: phone })).statusCode, 200);
-      });
-      codes.set('SMS set-up code', smsSetupCode);
-      const smsVerify = await smsUser.client.post('/api/auth/2fa/sms/verify', { code: smsSetupCode });
-      assert.equal(smsVerify.statusCode, 200, smsVerify.body);
-      (smsVerify.json().backupCodes as string[]).forEach((code, i) => secrets.set(`SMS user's backup code ${i}`, code));
-      const phoneBrowser = new Client(t.app);
-      const smsChallenge = (await phoneBrowser.post('/api/auth/login', { email: smsUser.email, password: smsUser.password })).json().challengeId as string;
-      secrets.set('SMS challenge', smsChallenge);
-      const smsSignInCode = await textedCode(t, phone, async () => {
-        assert.equal((await phoneBrowser.post('/api/auth/login/2fa/sms', { challengeId: smsChallenge })).statusCode, 200);
-      });
-      codes.set('SMS sign-in code', smsSignInCode);
-      assert.equal((await phoneBrowser.post('/api/auth/login/2fa', { challengeId: smsChallenge, code: smsSignInCode, method: 'sms' })).statusCode, 200);
-
-      // Password reset: the mailed token and the password it sets.
-      assert.equal((await new Client(t.app).post('/api/auth/password/forgot', { email: smsUser.email })).statusCode, 202);
-      const resetLink = linkIn(await smtp.nextMailTo(smsUser.email, /Reset your password/), '/reset-password');
-      secrets.set('reset token', resetLink.token);
-      secrets.set('password set by the reset', resetPassword);
-      const reset = await new Client(t.app).post('/api/auth/password/reset', { token: resetLink.token, newPassword: resetPassword });
-      assert.equal(reset.statusCode, 200, reset.body);
-      await waitForQueueDrained(t);
+    // Authenticator-app set-up: secret, otpauth URL, QR code, backup codes, the confirming code.
+    const enable = await totpUser.client.post('/api/auth/2fa/enable');
+    assert.equal(enable.statusCode, 200, enable.body);
+    const setup = enable.json() as TotpEnrolment;
+    secrets.set('TOTP secret', setup.secret);
+    secrets.set('otpauth URL', setup.otpauthUrl);
+    secrets.set('QR code', setup.qrCodeUrl.slice(-64));
+    setup.backupCodes.forEach((code, i) => {
+      secrets.set(`backup code ${i}`, code);
+      secrets.set(`backup code ${i} without its dash`, code.replace('-', ''));
     });
-    after(async () => {
-      await t.close();
-      await smtp.close();
-    });
+    const setupCode = await oathtoolTotp(setup.secret, t.clock.now());
+    codes.set('TOTP set-up code', setupCode);
+    assert.equal((await totpUser.client.post('/api/auth/2fa/verify-setup', { token: setupCode })).statusCode, 200);
+    t.clock.advance(30);
 
-    it('logs at trace level, and the flow was logged', () => {
-      assert.equal(t.app.log.level, 'trace');
-      assert.ok(t.logs.length > 30, `the flow was logged (${t.logs.length} lines)`);
-    });
+    // Sign-in with the second factor: the challenge, a TOTP code, then a backup code.
+    for (const code of [await oathtoolTotp(setup.secret, t.clock.now()), setup.backupCodes[0]!]) {
+      const browser = new Client(t.app);
+      const login = await browser.post('/api/auth/login', { email: totpUser.email, password: totpUser.password });
+      const challengeId = login.json().challengeId as string;
+      secrets.set(`challenge for ${code.length === 6 ? 'TOTP' : 'backup code'}`, challengeId);
+      if (code.length === 6) codes.set('TOTP sign-in code', code);
+      const second = await browser.post('/api/auth/login/2fa', { challengeId, code });
+      assert.equal(second.statusCode, 200, second.body);
+    }
 
-    it('no log line holds a TOTP secret, otpauth URL, QR code, backup code, code, challenge, verification or reset token (security.md §10, ASVS 16.2.5)', () => {
-      assert.equal(codes.size, 4, 'every code of the flow was captured');
-      assert.ok(secrets.size >= 30, `every secret of the flow was captured (${secrets.size})`);
-      const logs = t.logs.join('');
-      const leaks: string[] = [];
-      for (const [what, value] of secrets) {
-        assert.ok(value.length >= 10, `${what} is distinctive`);
-        for (const form of new Set([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)])) {
-          const at = logs.indexOf(form);
-          if (at >= 0) leaks.push(`${what} in: …${logs.slice(Math.max(0, at - 150), at + 150)}…`);
-        }
-      }
-      for (const [what, code] of codes) {
-        const match = new RegExp(`(?<![\\d.])${code}(?!\\d)`).exec(logs);
-        if (match) leaks.push(`${what} in: …${logs.slice(Math.max(0, match.index - 150), match.index + 150)}…`);
-      }
-      assert.deepEqual(leaks, []);
+    // Text-message codes: enrolment, then sign-in.
+    const smsUser = await signedUpBrowser(t.app);
+    const phone = '+447911123456';
+    const smsSetupCode = await textedCode(t, phone, async () => {
+      assert.equal((await smsUser.client.post('/api/auth/2fa/sms/enable', { phoneNumber: phone })).statusCode, 200);
     });
+    codes.set('SMS set-up code', smsSetupCode);
+    const smsVerify = await smsUser.client.post('/api/auth/2fa/sms/verify', { code: smsSetupCode });
+    assert.equal(smsVerify.statusCode, 200, smsVerify.body);
+    (smsVerify.json().backupCodes as string[]).forEach((code, i) => secrets.set(`SMS user's backup code ${i}`, code));
+    const phoneBrowser = new Client(t.app);
+    const smsChallenge = (await phoneBrowser.post('/api/auth/login', { email: smsUser.email, password: smsUser.password })).json().challengeId as string;
+    secrets.set('SMS challenge', smsChallenge);
+    const smsSignInCode = await textedCode(t, phone, async () => {
+      assert.equal((await phoneBrowser.post('/api/auth/login/2fa/sms', { challengeId: smsChallenge })).statusCode, 200);
+    });
+    codes.set('SMS sign-in code', smsSignInCode);
+    assert.equal((await phoneBrowser.post('/api/auth/login/2fa', { challengeId: smsChallenge, code: smsSignInCode, method: 'sms' })).statusCode, 200);
+
+    // Password reset: the mailed token and the password it sets.
+    assert.equal((await new Client(t.app).post('/api/auth/password/forgot', { email: smsUser.email })).statusCode, 202);
+    const resetLink = linkIn(await smtp.nextMailTo(smsUser.email, /Reset your password/), '/reset-password');
+    secrets.set('reset token', resetLink.token);
+    secrets.set('password set by the reset', resetPassword);
+    const reset = await new Client(t.app).post('/api/auth/password/reset', { token: resetLink.token, newPassword: resetPassword });
+    assert.equal(reset.statusCode, 200, reset.body);
+    await waitForQueueDrained(t);
   });
-}
+
+  it('logs at trace level, and the flow was logged', () => {
+    assert.equal(t.app.log.level, 'trace');
+    assert.ok(t.logs.length > 30, `the flow was logged (${t.logs.length} lines)`);
+  });
+
+  it('no log line holds a TOTP secret, otpauth URL, QR code, backup code, code, challenge, verification or reset token (security.md §10, ASVS 16.2.5)', () => {
+    assert.equal(codes.size, 4, 'every code of the flow was captured');
+    assert.ok(secrets.size >= 30, `every secret of the flow was captured (${secrets.size})`);
+    const logs = t.logs.join('');
+    const leaks: string[] = [];
+    for (const [what, value] of secrets) {
+      assert.ok(value.length >= 10, `${what} is distinctive`);
+      for (const form of new Set([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)])) {
+        const at = logs.indexOf(form);
+        if (at >= 0) leaks.push(`${what} in: …${logs.slice(Math.max(0, at - 150), at + 150)}…`);
+      }
+    }
+    for (const [what, code] of codes) {
+      const match = new RegExp(`(?<![\\d.])${code}(?!\\d)`).exec(logs);
+      if (match) leaks.push(`${what} in: …${logs.slice(Math.max(0, match.index - 150), match.index + 150)}…`);
+    }
+    assert.deepEqual(leaks, []);
+  });
+});
