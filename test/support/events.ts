@@ -8,6 +8,9 @@ export interface EventView {
   type: string;
   metadata: Record<string, unknown>;
   sessionId: string | null;
+  /** The device and place of the session the event happened in (null outside one). */
+  device: string | null;
+  location: string | null;
   createdAt: string;
 }
 

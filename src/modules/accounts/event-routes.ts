@@ -11,6 +11,8 @@ const EventView = Type.Object({
   type: Type.Unsafe<SecurityEventType>({ type: 'string', enum: [...securityEventTypes] }),
   metadata: Type.Record(Type.String(), Type.Unknown()),
   sessionId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+  device: Type.Union([Type.String(), Type.Null()], { description: 'The device of the session the event happened in ("Firefox on Linux"), if any' }),
+  location: Type.Union([Type.String(), Type.Null()], { description: 'Where that session signed in from ("Berlin, DE"), if known' }),
   createdAt: Type.String({ format: 'date-time' }),
 });
 

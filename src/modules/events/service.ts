@@ -53,6 +53,8 @@ export async function listOwnEvents(ctx: AppContext, userId: string, options: { 
       type: row.type as SecurityEventType,
       metadata: row.metadata,
       sessionId: row.session_id,
+      device: row.device,
+      location: row.location,
       createdAt: row.created_at.toISOString(),
     })),
     nextCursor: rows.length > options.limit && last ? encodeCursor(String(last.seq)) : null,

@@ -25,12 +25,17 @@ export async function insertEvent(db: Kysely<Database>, event: NewSecurityEvent)
     .execute();
 }
 
-/** Newest first; keyset pagination on seq so deep pages cost the same as the first. */
+/**
+ * Newest first; keyset pagination on seq so deep pages cost the same as the first. Each event
+ * comes with the device and place of the session it happened in (revoked or not), so its owner
+ * reads "from Firefox on Linux in Berlin" without the event copying them.
+ */
 export async function listUserEvents(db: Kysely<Database>, userId: string, limit: number, beforeSeq: string | null) {
   let query = db
     .selectFrom('security_events')
-    .select(['id', 'seq', 'type', 'metadata', 'session_id', 'created_at'])
-    .where('user_id', '=', userId);
-  if (beforeSeq !== null) query = query.where('seq', '<', beforeSeq);
-  return query.orderBy('seq', 'desc').limit(limit).execute();
+    .leftJoin('sessions', (join) => join.onRef('sessions.id', '=', 'security_events.session_id').on('sessions.user_id', '=', userId))
+    .select(['security_events.id', 'security_events.seq', 'security_events.type', 'security_events.metadata', 'security_events.session_id', 'security_events.created_at', 'sessions.device', 'sessions.location'])
+    .where('security_events.user_id', '=', userId);
+  if (beforeSeq !== null) query = query.where('security_events.seq', '<', beforeSeq);
+  return query.orderBy('security_events.seq', 'desc').limit(limit).execute();
 }

@@ -46,7 +46,7 @@ describeOnEachDatabase('events: your security log', (t) => {
     assertErrorBody(response.json(), 'UNAUTHENTICATED');
   });
 
-  it('records sign-in success and failure, sign-out and profile change, newest first (security.md §10, ASVS 16.3.1)', async () => {
+  it('records sign-in success and failure, sign-out and profile change, newest first, each with the device and place of its session (security.md §10, ASVS 16.3.1)', async () => {
     const alice = await signedUpBrowser(t.app);
     const registeredSession = (await alice.client.get('/api/auth/session')).json().session.id as string;
     t.clock.advance(1);
@@ -80,6 +80,8 @@ describeOnEachDatabase('events: your security log', (t) => {
     assert.equal(signIn?.metadata.verification, 'password');
     assert.equal(signInFailed?.metadata.reason, 'invalid_password', 'a failed sign-in on your account shows up with its reason');
     assert.equal(signInFailed?.sessionId, null, 'a failed sign-in has no session');
+    assert.deepEqual([signOut?.device, signOut?.location], ['Firefox on Linux', 'Local network'], 'an event names the device and place of its session, even once that session has ended');
+    assert.deepEqual([signInFailed?.device, signInFailed?.location], [null, null], 'an event outside a session names none');
     assert.equal(created?.sessionId, registeredSession);
     for (const event of events) assert.match(event.id, /^[0-9a-f-]{36}$/);
   });

@@ -2869,6 +2869,10 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                             sessionId: string | null;
+                            /** @description The device of the session the event happened in ("Firefox on Linux"), if any */
+                            device: string | null;
+                            /** @description Where that session signed in from ("Berlin, DE"), if known */
+                            location: string | null;
                             /** Format: date-time */
                             createdAt: string;
                         }[];
