@@ -1,11 +1,11 @@
-// Security → Your data. To build: filled in by the data-export work (POST /api/auth/export).
+// Security → Your data: not offered yet, and the page says so plainly. The data-export work fills it in (POST /api/auth/export).
 import { Card } from '../../../ui/index.ts';
 import { Placeholder } from './Placeholder.tsx';
 
 export function DataExportSection() {
   return (
-    <Card id="security-data-export" title="Your data" description="Download a copy of everything this service keeps about you.">
-      <Placeholder>Coming soon.</Placeholder>
+    <Card id="security-data-export" title="Your data" description="A copy of everything this service keeps about you, to download.">
+      <Placeholder>Not available yet: this version has no download of your data.</Placeholder>
     </Card>
   );
 }

@@ -1,8 +1,9 @@
-// Marks a Security section whose contents are still to be built; each section file replaces it.
+// Marks a Security section that this version does not offer yet: a "Coming soon" badge and one
+// plain sentence saying what is missing, never a control that does nothing.
 export function Placeholder({ children }: { children: string }) {
   return (
     <p className="placeholder" data-testid="placeholder">
-      {children}
+      <span className="badge badge--info">Coming soon</span> {children}
     </p>
   );
 }
