@@ -24,6 +24,7 @@ import { loggerOptions } from './logging.ts';
 import { emailRoutes } from './modules/accounts/email-routes.ts';
 import { addressRequestJobs } from './modules/accounts/email-ownership.ts';
 import { accountRoutes } from './modules/accounts/routes.ts';
+import { passwordStrengthRoutes } from './modules/password-strength/routes.ts';
 import { eventRoutes } from './modules/accounts/event-routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { startSessionCache } from './session-cache/cache.ts';
@@ -158,6 +159,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
 
   await app.register(healthRoutes(ctx));
   await app.register(accountRoutes(ctx));
+  await app.register(passwordStrengthRoutes(ctx));
   await app.register(signInRoutes(ctx));
   await app.register(sessionRoutes(ctx));
   await app.register(eventRoutes(ctx));

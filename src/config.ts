@@ -20,6 +20,8 @@ export interface RateLimitSettings {
   passwordChangesPerUserPerHour: number;
   /** Wrong passwords of a signed-in user (re-authentication, password change, email change, 2FA disable) in 24 h. */
   passwordCheckFailuresPerUserPerDay: number;
+  /** Candidate passwords a signed-in user has rated while typing a new one, in an hour (security.md §1). */
+  passwordStrengthChecksPerUserPerHour: number;
   /** Wrong second-factor codes for one account, across challenges, before each lockout (security.md §6). */
   secondFactorFailuresBeforeLockout: number;
   /** Wrong second-factor codes for one account in 24 hours, after which it waits out the 24 hours. */
@@ -90,6 +92,7 @@ export const defaultRateLimits: RateLimitSettings = {
   registrationsPerIpPerHour: 10,
   passwordChangesPerUserPerHour: 5,
   passwordCheckFailuresPerUserPerDay: 10,
+  passwordStrengthChecksPerUserPerHour: 300,
   secondFactorFailuresBeforeLockout: 10,
   secondFactorFailuresPerDay: 30,
   smsPerUserPerHour: 5,

@@ -55,6 +55,8 @@ export interface Limiters {
    * disable), by user id: taken before the hash is checked, given back when it was right.
    */
   passwordCheck: AttemptLimiter;
+  /** Candidate passwords rated for a signed-in user while they type one (the strength meter), by user id. */
+  passwordStrength: AttemptLimiter;
   smsSend: AttemptLimiter;
   /** Every route that sends mail: per destination address and per client IP. */
   mailToAddress: AttemptLimiter;
@@ -83,6 +85,7 @@ export function createLimiters(options: LimiterOptions): Limiters {
       registration: { consume: open, refund: open },
       passwordChange: { consume: open, refund: open },
       passwordCheck: { consume: open, refund: open },
+      passwordStrength: { consume: open, refund: open },
       smsSend: { consume: open, refund: open },
       mailToAddress: { consume: open, refund: open },
       mailFromIp: { consume: open, refund: open },
@@ -202,6 +205,7 @@ export function createLimiters(options: LimiterOptions): Limiters {
     registration: attempts('register-ip', settings.registrationsPerIpPerHour, HOUR),
     passwordChange: attempts('password-change-user', settings.passwordChangesPerUserPerHour, HOUR),
     passwordCheck: attempts('password-check-user', settings.passwordCheckFailuresPerUserPerDay, DAY),
+    passwordStrength: attempts('password-strength-user', settings.passwordStrengthChecksPerUserPerHour, HOUR),
     smsSend: attempts('sms-send-user', settings.smsPerUserPerHour, HOUR),
     mailToAddress: attempts('mail-address', settings.mailsPerAddressPerHour, HOUR),
     mailFromIp: attempts('mail-ip', settings.mailsPerIpPerHour, HOUR),

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import ts from 'typescript';
 
 /** Lowest first: a folder may import only the folders listed before it. */
-const MODULE_ORDER = ['one-time-tokens', 'users', 'events', 'sessions', 'two-factor', 'accounts', 'sign-in', 'web', 'health', 'housekeeping'];
+const MODULE_ORDER = ['one-time-tokens', 'users', 'events', 'sessions', 'two-factor', 'accounts', 'password-strength', 'sign-in', 'web', 'health', 'housekeeping'];
 /** The composition roots: they wire every module together. */
 const ROOTS = new Set(['src/app.ts', 'src/main.ts', 'src/cli.ts']);
 

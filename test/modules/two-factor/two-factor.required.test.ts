@@ -47,6 +47,7 @@ const REFUSED: Probe[] = [
   { method: 'POST', url: '/api/auth/email/change', body: { newEmail: 'elsewhere@example.com', password: STRONG_PASSWORD } },
   { method: 'POST', url: '/api/auth/2fa/disable', body: { password: STRONG_PASSWORD, token: '123456' } },
   { method: 'POST', url: '/api/auth/2fa/regenerate-codes' },
+  { method: 'POST', url: '/api/auth/password/strength', body: { password: 'granite-meadow-falcon-6021' } },
   { method: 'DELETE', url: '/api/auth/trusted-devices/:id' },
 ];
 

@@ -4,6 +4,7 @@ export const OPERATIONS = {
   addSmsPhone: { method: 'POST', path: '/api/auth/2fa/sms/enable' },
   changePassword: { method: 'PUT', path: '/api/auth/change-password' },
   checkLiveness: { method: 'GET', path: '/healthz' },
+  checkPasswordStrength: { method: 'POST', path: '/api/auth/password/strength' },
   checkReadiness: { method: 'GET', path: '/readyz' },
   completeSecondFactor: { method: 'POST', path: '/api/auth/login/2fa' },
   confirmEmailChange: { method: 'POST', path: '/api/auth/email/change/confirm' },

@@ -86,6 +86,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/password/strength": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rate a password you are choosing, by the policy a password change applies, without changing anything */
+        post: operations["checkPasswordStrength"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -1189,6 +1206,171 @@ export interface operations {
                         message: string;
                         /** @description The session's new token, for a client that sent its token as a bearer (a browser gets a new cookie instead); the old token no longer works */
                         token?: string;
+                    };
+                };
+            };
+            /** @description The request is malformed or an input fails validation (`fields` names the property). The body is not valid JSON (MALFORMED_JSON). Or the service refuses the input (`code` says why) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "CODE_REQUIRED" | "INVALID_EMAIL" | "EMAIL_UNCHANGED" | "ALREADY_VERIFIED" | "INVALID_TOKEN" | "WEAK_PASSWORD" | "INVALID_PASSWORD" | "INVALID_CURRENT_PASSWORD" | "PASSWORD_UNCHANGED" | "INVALID_CONFIRMATION_CODE" | "TWO_FACTOR_NOT_ENABLED" | "NO_PENDING_SETUP" | "INVALID_PHONE_NUMBER" | "SMS_NOT_ENABLED";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description No valid session: the cookie or bearer token is missing, expired or revoked (UNAUTHENTICATED). Or a wrong password or code, where the operation takes one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "INVALID_CHALLENGE" | "INVALID_CODE";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description The account must set up a second factor first (TWO_FACTOR_REQUIRED, when REQUIRE_TWO_FACTOR is on). A cross-site request: Origin or Referer is not PUBLIC_URL, or a cookie came without either (CSRF_REJECTED). Or the operation refuses this session or request (`code` says why) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "CSRF_REJECTED" | "REAUTH_REQUIRED" | "TWO_FACTOR_REQUIRED" | "ACCOUNT_DISABLED";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES (PAYLOAD_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "PAYLOAD_TOO_LARGE";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description The body is not `application/json` (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "UNSUPPORTED_MEDIA_TYPE";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many attempts (RATE_LIMITED): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "RATE_LIMITED";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description A dependency (the database, Redis, a mail or SMS provider) did not answer, or this instance is restarting: try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: false;
+                        /** @enum {string} */
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        message: string;
+                        fields?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    checkPasswordStrength: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        /** @description A password change would accept it */
+                        acceptable: boolean;
+                        /** @description 0 (guessed at once) to 4 (very hard to guess); 3 and up are acceptable */
+                        score: number;
+                        /** @description Why a password change would refuse it */
+                        reason?: string;
+                        /** @description How to make it stronger */
+                        hint?: string;
                     };
                 };
             };
