@@ -1,13 +1,13 @@
-// The durable outgoing-mail queue (security.md §8): a request only writes the message (or a job
-// that decides what to mail) into the database, inside its own transaction, so sending never
+// The outgoing-mail worker (security.md §8): a request only writes the message (or a job
+// that decides what to mail) into the outbox (outbox/), inside its own transaction, so sending never
 // blocks or breaks it; a worker in every instance sends what is due, runs due jobs, and retries
 // failures with exponential backoff.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { Database } from '../db/schema.ts';
-import type { MailMessage } from '../notify/mail.ts';
-import * as store from './mail-queue-store.ts';
+import { openQueued, type MailMessage } from '../outbox/mail-outbox.ts';
+import * as store from '../outbox/store.ts';
 
 const LEASE_SECONDS = 120;
 const BATCH = 20;
@@ -15,11 +15,6 @@ const BATCH = 20;
 const MAX_ATTEMPTS = 10;
 const FIRST_RETRY_SECONDS = 30;
 const MAX_RETRY_SECONDS = 3600;
-const QUEUE_CONTEXT = 'mail_queue';
-
-export async function enqueueMail(ctx: AppContext, db: Kysely<Database>, kind: string, message: MailMessage): Promise<void> {
-  await store.insertMail(db, { payloadEncrypted: ctx.keyring.seal(JSON.stringify(message), QUEUE_CONTEXT), kind, now: ctx.clock.now() });
-}
 
 /**
  * Queued work that decides what to mail only when it runs, in the worker's transaction. A request
@@ -28,10 +23,6 @@ export async function enqueueMail(ctx: AppContext, db: Kysely<Database>, kind: s
  */
 export type MailJob = (ctx: AppContext, db: Kysely<Database>, input: Record<string, unknown>) => Promise<void>;
 export type MailJobs = Readonly<Record<string, MailJob>>;
-
-export async function enqueueMailJob(ctx: AppContext, db: Kysely<Database>, kind: string, input: Record<string, unknown>): Promise<void> {
-  await store.insertMail(db, { payloadEncrypted: ctx.keyring.seal(JSON.stringify(input), QUEUE_CONTEXT), kind, now: ctx.clock.now() });
-}
 
 /** Runs one job; it and its completion commit together, so a job that ran is never run again. */
 async function runJob(ctx: AppContext, job: MailJob, id: string, payload: string): Promise<void> {
@@ -52,7 +43,7 @@ export async function deliverDueMail(ctx: AppContext, log: FastifyBaseLogger, jo
   let sent = 0;
   for (const mail of claimed) {
     try {
-      const payload = ctx.keyring.open(mail.payload_encrypted, QUEUE_CONTEXT);
+      const payload = openQueued(ctx, mail.payload_encrypted);
       const job = Object.hasOwn(jobs, mail.kind) ? jobs[mail.kind] : undefined;
       if (job) {
         await runJob(ctx, job, mail.id, payload);

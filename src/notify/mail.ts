@@ -6,13 +6,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config.ts';
+import type { MailMessage } from '../outbox/mail-outbox.ts';
 
-export interface MailMessage {
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-}
 
 export interface MailTransport {
   send(message: MailMessage): Promise<void>;

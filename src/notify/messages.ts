@@ -1,7 +1,7 @@
 // Every email Gatehouse sends: a plain-text and an HTML part, the product name, and for links the
 // PUBLIC_URL page that posts the token (a GET never consumes a token, so link scanners are harmless).
 import type { Config } from '../config.ts';
-import type { MailMessage } from './mail.ts';
+import type { MailMessage } from '../outbox/mail-outbox.ts';
 
 function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

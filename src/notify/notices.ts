@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { Database } from '../db/schema.ts';
-import { enqueueMail } from '../jobs/mail-queue.ts';
+import { enqueueMail } from '../outbox/mail-outbox.ts';
 import { messages } from './messages.ts';
 
 export const notices = {

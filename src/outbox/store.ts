@@ -1,3 +1,4 @@
+// SQL of the mail queue table (security.md §8): rows are written by mail-outbox.ts and claimed by jobs/mail-queue.ts.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 
