@@ -1,10 +1,14 @@
 // The built web app (dist/web) that the server serves. `npm test` builds it first; a browser test
 // run on its own builds it here when it is missing or older than its sources. A lock directory
-// keeps test files that start at once from building into the same folder together.
+// keeps test files that start at once from building into the same folder together. servedTestApp
+// gives a browser test an app listening on a free local port.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { createTestApp, type TestApp, type TestAppOptions } from './app.ts';
+import type { DatabaseKind } from './databases.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const INDEX = path.join(ROOT, 'dist/web/index.html');
@@ -43,4 +47,19 @@ export async function ensureWebAppBuilt(): Promise<void> {
   } finally {
     rmSync(LOCK, { recursive: true, force: true });
   }
+}
+
+/**
+ * A test app listening on a free port of 127.0.0.1, with PUBLIC_URL that origin (the CSRF check and
+ * the mail links need the address the browser uses), for a browser to open.
+ */
+export async function servedTestApp(kind: DatabaseKind, options: TestAppOptions = {}): Promise<{ t: TestApp; origin: string }> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  const origin = `http://127.0.0.1:${port}`;
+  const t = await createTestApp(kind, { ...options, env: { PUBLIC_URL: origin, ...options.env } });
+  await t.app.listen({ port, host: '127.0.0.1' });
+  return { t, origin };
 }

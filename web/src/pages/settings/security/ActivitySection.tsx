@@ -1,7 +1,9 @@
 // Security → Recent activity: the security log (GET /api/auth/events), newest first, each event
 // as a sentence (activity-sentence.ts) with the date it happened; "Show more" follows the cursor.
+// It reads the log again after a change made on this page (notifyAccountChanged).
 import { useState } from 'react';
 import { api } from '../../../api/index.ts';
+import { useAccountChanges } from '../../../app/account-changes.ts';
 import { formatDateTime } from '../../../app/time.ts';
 import { useAction } from '../../../app/use-action.ts';
 import { useLoaded } from '../../../app/use-loaded.ts';
@@ -24,6 +26,8 @@ export function ActivitySection() {
     setMore(null);
     await first.reload();
   }
+  // A change made on this page (a device signed out) shows up here at once.
+  useAccountChanges(() => void refresh());
 
   const events = first.status === 'ready' ? [...first.data.events, ...(more?.events ?? [])] : [];
   const nextCursor = more ? more.nextCursor : first.status === 'ready' ? first.data.nextCursor : null;

@@ -3,6 +3,7 @@
 // Signing one out, or all the others, asks first, then reads the list again and says what happened.
 import { useState } from 'react';
 import { api, type SessionView } from '../../../api/index.ts';
+import { notifyAccountChanged } from '../../../app/account-changes.ts';
 import { useReauth } from '../../../app/reauth.tsx';
 import { formatDateTime, formatRelative } from '../../../app/time.ts';
 import { useAction } from '../../../app/use-action.ts';
@@ -68,6 +69,7 @@ export function SessionsSection() {
       announce(revoked === 1 ? 'One other device is signed out.' : `${revoked} other devices are signed out.`);
     }
     setAsking(null);
+    notifyAccountChanged();
     await list.reload();
   });
 

@@ -3,6 +3,7 @@
 // ask for a code again at its next sign-in.
 import { useState } from 'react';
 import { api, type ResponseOf } from '../../../api/index.ts';
+import { notifyAccountChanged } from '../../../app/account-changes.ts';
 import { useReauth } from '../../../app/reauth.tsx';
 import { formatDate, formatDateTime, formatRelative } from '../../../app/time.ts';
 import { useAction } from '../../../app/use-action.ts';
@@ -23,6 +24,7 @@ export function TrustedDevicesSection() {
     try {
       await withReauth(() => api.forgetTrustedDevice({ path: { id: device.id } }));
       announce(`${device.device} is forgotten: it asks for a code at its next sign-in.`);
+      notifyAccountChanged();
       await list.reload();
     } finally {
       setForgetting(null);
