@@ -85,7 +85,7 @@ for (const run of RUNS.filter((entry) => databaseKinds.includes(entry.kind))) {
         await page.waitForFunction(`document.querySelectorAll('[data-testid="activity-event"]').length > ${shown}`);
         await assertAccessible(page, 'Recent activity after Show more');
       }
-      return (await page.getByTestId('activity-event').locator('.item__title').allTextContents()).map((text) => text.replace(/^⚠/, '').trim());
+      return (await page.getByTestId('activity-event').locator('.item__text').allTextContents()).map((text) => text.replace(/^⚠/, '').trim());
     }
 
     it('register → sign out → a wrong password is refused in the form → sign in, each page accessible', async () => {

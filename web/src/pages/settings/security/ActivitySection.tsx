@@ -42,13 +42,13 @@ export function ActivitySection() {
           {events.map((event) => (
             <li key={event.id} data-testid="activity-event">
               <div className="item__main">
-                <p className="item__title">
+                <p className="item__text">
                   {eventTone(event) === 'warning' && (
                     <span className="item__icon" aria-hidden="true">
-                      ⚠
+                      ⚠{' '}
                     </span>
                   )}
-                  <span>{describeEvent(event)}</span>
+                  {describeEvent(event)}
                 </p>
                 <p className="item__meta">
                   <time dateTime={event.createdAt}>{formatDateTime(event.createdAt)}</time>

@@ -78,7 +78,8 @@ export function SessionsSection() {
     signOut.clearError();
   }
 
-  const sessions = list.status === 'ready' ? list.data.sessions : [];
+  // This device first, then the most recently active.
+  const sessions = list.status === 'ready' ? [...list.data.sessions].sort((a, b) => Number(b.current) - Number(a.current) || b.lastActiveAt.localeCompare(a.lastActiveAt)) : [];
   const others = sessions.filter((session) => !session.current);
 
   return (

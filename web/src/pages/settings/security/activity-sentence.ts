@@ -97,7 +97,7 @@ const SENTENCES: Record<EventType, (event: SecurityEvent) => string> = {
     const fields = Array.isArray(e.metadata.fields) ? e.metadata.fields.map((field) => PROFILE_FIELDS[String(field)] ?? String(field)) : [];
     return `Profile updated${fields.length > 0 ? ` (${fields.join(', ')})` : ''}${where(e)}`;
   },
-  sign_in_challenged: (e) => `Password accepted; the second step was asked for${where(e)}`,
+  sign_in_challenged: (e) => `Password accepted; a code was asked for next${where(e)}`,
   reauthenticated: (e) => `You confirmed it was you${e.metadata.method ? ' with your password and a code' : ' with your password'}${where(e)}`,
   reauthentication_failed: (e) => `A confirmation that it was you failed (wrong password)${where(e)}`,
   two_factor_setup_started: (e) =>
