@@ -3,6 +3,7 @@
 // a recent sign-in: useReauth asks for the password in a dialog and sends it again.
 import { useState, type FormEvent } from 'react';
 import { api, isApiError } from '../../../api/index.ts';
+import { notifyAccountChanged } from '../../../app/account-changes.ts';
 import { useUser } from '../../../app/auth.tsx';
 import { FormError } from '../../../app/FormError.tsx';
 import { useReauth } from '../../../app/reauth.tsx';
@@ -33,6 +34,7 @@ export function EmailChangeSection() {
     form.reset();
     setSentTo({ address: newEmail, message: answer.message });
     announce(`Check your new inbox: ${answer.message}`);
+    notifyAccountChanged();
   }
 
   return (

@@ -3,6 +3,7 @@
 // session and renews this one's cookie, so the page goes on working after the change.
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { api } from '../../../api/index.ts';
+import { notifyAccountChanged } from '../../../app/account-changes.ts';
 import { FormError } from '../../../app/FormError.tsx';
 import { useAction } from '../../../app/use-action.ts';
 import { Alert, Button, Card, TextField, useAnnounce } from '../../../ui/index.ts';
@@ -37,6 +38,7 @@ export function PasswordSection() {
     setNewPassword('');
     setChanged(answer.message);
     announce(answer.message);
+    notifyAccountChanged();
   }
 
   return (

@@ -3,6 +3,7 @@
 // left) and turning it off. Each step is its own component in ./two-factor/.
 import { useState } from 'react';
 import { api } from '../../../api/index.ts';
+import { notifyAccountChanged } from '../../../app/account-changes.ts';
 import { useUser } from '../../../app/auth.tsx';
 import { FormError } from '../../../app/FormError.tsx';
 import { useReauth } from '../../../app/reauth.tsx';
@@ -11,7 +12,7 @@ import { Alert, Button, Card, Loading, useAnnounce } from '../../../ui/index.ts'
 import { BackupCodes } from './two-factor/BackupCodes.tsx';
 import { DisableTwoFactorDialog } from './two-factor/DisableTwoFactorDialog.tsx';
 import { SmsEnrolment } from './two-factor/SmsEnrolment.tsx';
-import { reloadTwoFactorStatus, useTwoFactorStatus, type TwoFactorStatus } from './two-factor/status.ts';
+import { reloadTwoFactorStatus, twoFactorChanged, useTwoFactorStatus, type TwoFactorStatus } from './two-factor/status.ts';
 import { TotpSetup, type TotpSetupStart } from './two-factor/TotpSetup.tsx';
 
 /** At or below this many unused backup codes, the section says to make new ones (as the sign-in notice does). */
@@ -31,7 +32,9 @@ export function TwoFactorSection() {
 
   async function startTotp() {
     const setup = await start.run();
-    if (setup) setStep({ kind: 'totp', setup });
+    if (!setup) return;
+    notifyAccountChanged();
+    setStep({ kind: 'totp', setup });
   }
 
   async function regenerateCodes() {
@@ -39,12 +42,12 @@ export function TwoFactorSection() {
     if (!answer) return;
     announce('New backup codes made. The old ones no longer work.');
     setStep({ kind: 'codes', codes: answer.backupCodes });
-    void reloadTwoFactorStatus();
+    void twoFactorChanged();
   }
 
   /** After a factor is turned on: its backup codes when it brought some, else the overview. */
   function enabled(codes: string[]) {
-    void reloadTwoFactorStatus();
+    void twoFactorChanged();
     setStep(codes.length > 0 ? { kind: 'codes', codes } : { kind: 'overview' });
   }
 
@@ -93,7 +96,7 @@ export function TwoFactorSection() {
         onDisabled={() => {
           setDisabling(false);
           setStep({ kind: 'overview' });
-          void reloadTwoFactorStatus();
+          void twoFactorChanged();
         }}
       />
     </Card>

@@ -2,6 +2,7 @@
 // need them (two-step verification, email change) without a provider: one small store, read again
 // after every change. It belongs to one user; another user's sign-in starts it over.
 import { useEffect, useSyncExternalStore } from 'react';
+import { notifyAccountChanged } from '../../../../app/account-changes.ts';
 import { api, isApiError, type ResponseOf } from '../../../../api/index.ts';
 
 export type TwoFactorStatus = Omit<ResponseOf<'getTwoFactorStatus'>, 'success'>;
@@ -16,7 +17,13 @@ function set(next: TwoFactorState): void {
   for (const listener of listeners) listener();
 }
 
-/** Reads the status again (after enabling, disabling or regenerating). */
+/** Reads the status again after a change made here (enabling, disabling, regenerating), which the activity log shows too. */
+export async function twoFactorChanged(): Promise<void> {
+  notifyAccountChanged();
+  await reloadTwoFactorStatus();
+}
+
+/** Reads the status again. */
 export async function reloadTwoFactorStatus(): Promise<void> {
   const reading = owner;
   try {
