@@ -1,14 +1,19 @@
 // The whole web app as a person uses it, in real Chromium against the real server: register, sign
 // out, sign in, sign in from a second browser, sign that one out from the first (the second is sent
-// back to sign-in on its next action), read it all in Recent activity, reset the password from the
-// link in the mail, and open a notice mail's settings link. axe-core checks every page and state
+// back to sign-in on its next action), set up two-step verification by scanning the QR image the page
+// shows (zbarimg) and typing the code oathtool computes, save the backup codes, sign in with a code,
+// change the password, read it all in Recent activity, sign in with a backup code, turn two-step
+// verification off, reset the password from the link in the mail, and open a notice mail's
+// settings link. axe-core checks every page and state
 // on the way (test/support/axe.ts: no serious or critical WCAG 2.2 A/AA violation), with the
 // page's strict CSP on. It runs at desktop width on PostgreSQL and on the embedded PGlite, and at
 // phone width (390 px) on PostgreSQL.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { TestApp } from '../support/app.ts';
+import { oathtoolTotp, readQrCode } from '../support/authenticator.ts';
 import { assertAccessible } from '../support/axe.ts';
 import { browserMissing, launchChromium } from '../support/browser.ts';
 import { CHROME_MAC, FIREFOX_LINUX, STRONG_PASSWORD, uniqueEmail } from '../support/client.ts';
@@ -37,6 +42,9 @@ for (const run of RUNS.filter((entry) => databaseKinds.includes(entry.kind))) {
     /** The first browser (Chrome on a Mac) and the second (Firefox on Linux). */
     let first: Page;
     let second: Page;
+    /** The authenticator app's key, as read from the QR image, and the saved backup codes. */
+    let totpSecret = '';
+    let backupCodes: string[] = [];
 
     before(async () => {
       await ensureWebAppBuilt();
@@ -147,10 +155,80 @@ for (const run of RUNS.filter((entry) => databaseKinds.includes(entry.kind))) {
       await assertAccessible(second, 'sign-in after the session was revoked');
     });
 
+    /** A code the authenticator app shows now; the clock moves on a period first, as a code is good once. */
+    async function nextTotp(): Promise<string> {
+      t.clock.advance(30);
+      return oathtoolTotp(totpSecret, t.clock.now());
+    }
+
+    async function signOutAndSignIn(page: Page, method: 'Authenticator app' | 'Backup code', code: string): Promise<void> {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(`${origin}/login`);
+      await signIn(page, password);
+      await page.waitForURL(/\/login\/2fa/);
+      await page.getByRole('group', { name: 'How to confirm' }).getByRole('button', { name: method }).click();
+      await assertAccessible(page, `second step, ${method}`);
+      await page.getByLabel(method === 'Backup code' ? 'Backup code' : 'Code from your authenticator app').fill(code);
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.waitForURL(`${origin}/settings`);
+    }
+
+    it('sets up two-step verification by scanning the QR image on the page and typing the code oathtool computes; the backup codes download as .txt', async () => {
+      await openSecurity(first);
+      await first.getByRole('button', { name: 'Set up an authenticator app' }).click();
+      const setup = first.getByTestId('totp-setup');
+      await setup.waitFor();
+      await assertAccessible(first, 'two-step set-up, QR code');
+      // What a phone camera sees: the image as the page draws it.
+      const picture = await setup.getByRole('img', { name: /QR code/ }).screenshot();
+      const otpauth = new URL(await readQrCode(`data:image/png;base64,${picture.toString('base64')}`));
+      assert.equal(otpauth.protocol, 'otpauth:');
+      totpSecret = otpauth.searchParams.get('secret') ?? '';
+      assert.equal(((await first.getByTestId('totp-key').textContent()) ?? '').replace(/\s/g, ''), totpSecret, 'the key to type is the one in the QR code');
+      await first.getByLabel('6-digit code from the app').fill(await oathtoolTotp(totpSecret, t.clock.now()));
+      await first.getByRole('button', { name: 'Turn on' }).click();
+
+      const codes = first.getByTestId('backup-codes');
+      await codes.waitFor();
+      await assertAccessible(first, 'two-step on, backup codes shown');
+      backupCodes = (await codes.getByRole('list', { name: 'Backup codes' }).locator('li').allTextContents()).map((code) => code.trim());
+      assert.equal(backupCodes.length, 10);
+      const [download] = await Promise.all([first.waitForEvent('download'), codes.getByRole('button', { name: 'Download (.txt)' }).click()]);
+      assert.equal(download.suggestedFilename(), 'backup-codes.txt');
+      const saved = await readFile((await download.path())!, 'utf8');
+      for (const code of backupCodes) assert.ok(saved.includes(code), 'every code is in the file');
+      await codes.getByRole('button', { name: 'I have saved them' }).click();
+      await first.getByTestId('two-factor-on').waitFor();
+      await assertAccessible(first, 'two-step on');
+    });
+
+    it('signs out and signs in again with a code from the authenticator app', async () => {
+      await signOutAndSignIn(first, 'Authenticator app', await nextTotp());
+    });
+
+    it('changes the password in Security and reads the result in the page and in Recent activity', async () => {
+      await openSecurity(first);
+      const form = first.getByRole('form', { name: 'Change password' });
+      const newPassword = 'copper-meadow-lantern-58';
+      await form.getByLabel('Current password').fill(password);
+      await form.getByLabel('New password', { exact: true }).fill(newPassword);
+      await form.getByLabel('New password again').fill(newPassword);
+      await assertAccessible(first, 'change password, filled in');
+      await form.getByRole('button', { name: 'Change password' }).click();
+      await form.getByRole('status').filter({ hasText: /changed/i }).waitFor();
+      password = newPassword;
+      await first.getByTestId('activity-event').first().filter({ hasText: 'Password changed' }).waitFor();
+      await assertAccessible(first, 'password changed');
+    });
+
     it('Recent activity tells each step in plain words, newest first, with the date', async () => {
       await openSecurity(first);
       const sentences = await activity(first);
       const expected = [
+        /^Password changed from Chrome on /,
+        /^Signed in with a code from your authenticator app from Chrome on /,
+        /^Signed out from Chrome on /,
+        /^Two-step verification turned on \(authenticator app\) from Chrome on /,
         /^Another device was signed out from Chrome on /,
         /^Signed in with your password from Firefox on Linux/,
         /^Signed in with your password from Chrome on /,
@@ -167,6 +245,26 @@ for (const run of RUNS.filter((entry) => databaseKinds.includes(entry.kind))) {
       const time = first.getByTestId('activity-event').first().locator('time');
       assert.ok(Date.parse((await time.getAttribute('datetime')) ?? '') > 0);
       assert.match((await time.textContent()) ?? '', /\d{4}/, 'a date a person reads, with the year');
+    });
+
+    it('signs in with a backup code, then turns two-step verification off with the password and a code', async () => {
+      await signOutAndSignIn(first, 'Backup code', backupCodes[0]!);
+      await openSecurity(first);
+      assert.equal(await first.getByTestId('backup-codes-remaining').textContent(), '9 unused');
+      await first.getByTestId('two-factor-on').getByRole('button', { name: 'Turn off' }).click();
+      const dialog = first.getByRole('dialog', { name: 'Turn off two-step verification?' });
+      await dialog.waitFor();
+      await dialog.getByLabel('Password').fill(password);
+      await dialog.getByLabel('Code from your authenticator app, or a backup code').fill(await nextTotp());
+      await assertAccessible(first, 'turn off two-step, filled in');
+      await dialog.getByRole('button', { name: 'Turn off' }).click();
+      await first.getByTestId('two-factor-off').waitFor();
+      await first.getByTestId('activity-event').first().filter({ hasText: 'Two-step verification turned off' }).waitFor();
+      const sentences = await activity(first);
+      assert.match(sentences[0]!, /^Two-step verification turned off from Chrome on /);
+      assert.match(sentences[1]!, /^Signed in with a backup code from Chrome on /);
+      assert.match(sentences[2]!, /^A backup code was used \(9 codes left\)/);
+      await assertAccessible(first, 'two-step off');
     });
 
     it('forgot password from the sign-in page → the link in the mail → a new password → signed in with it; the first browser is signed out', async () => {
