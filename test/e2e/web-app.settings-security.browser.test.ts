@@ -18,6 +18,7 @@ import { assertAccessible } from '../support/axe.ts';
 import { oathtoolTotp, readQrCode } from '../support/authenticator.ts';
 import { browserMissing, launchChromium } from '../support/browser.ts';
 import { signedUpBrowser, uniqueEmail } from '../support/client.ts';
+import { textedCode } from '../support/sms-outbox.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { ensureWebAppBuilt, servedTestApp } from '../support/web-app.ts';
 
@@ -168,6 +169,38 @@ for (const kind of databaseKinds) {
       await twoFactor.getByTestId('two-factor-off').waitFor();
       const status = await (await page.request.get(`${origin}/api/auth/2fa/status`)).json();
       assert.equal(status.enabled, false);
+      assert.deepEqual(pageErrors, []);
+    });
+
+    it('text-message codes: a number in E.164 gets a code and the SIM-swap warning, the code turns them on, and few backup codes left are warned about', async () => {
+      const bob = await signedUpBrowser(t.app, { origin, email: uniqueEmail('phone') });
+      const page = await signedInPage(bob.email, bob.password);
+      const twoFactor = page.locator('#security-two-factor');
+      await twoFactor.getByRole('button', { name: 'Use text messages instead' }).click();
+      await twoFactor.getByLabel('Mobile number').fill('07911 123456');
+      await twoFactor.getByRole('button', { name: 'Text me a code' }).click();
+      await twoFactor.getByText('The number is not a valid international (E.164) number.').waitFor();
+      const phone = '+447911123456';
+      await twoFactor.getByLabel('Mobile number').fill('+44 7911 123456');
+      const code = await textedCode(t, phone, async () => {
+        await twoFactor.getByRole('button', { name: 'Text me a code' }).click();
+        await twoFactor.getByText(/SIM swap/).waitFor();
+      });
+      await snap(page, 'sms-code', twoFactor);
+      await twoFactor.getByLabel('6-digit code from the text').fill(code);
+      await twoFactor.getByRole('button', { name: 'Confirm phone' }).click();
+      const codes = await twoFactor.getByRole('list', { name: 'Backup codes' }).getByRole('listitem').allTextContents();
+      assert.equal(codes.length, 10);
+      await twoFactor.getByRole('button', { name: 'I have saved them' }).click();
+      await twoFactor.getByText(/To \+44/).waitFor();
+
+      // Eight backup codes spent elsewhere: the section warns at two left.
+      const spent = await t.ctx.db.selectFrom('backup_codes').select('id').where('user_id', '=', bob.user.id).limit(8).execute();
+      await t.ctx.db.updateTable('backup_codes').set({ used_at: t.clock.now() }).where('id', 'in', spent.map((row) => row.id)).execute();
+      await page.reload();
+      await twoFactor.getByText('Only 2 backup codes are left.', { exact: false }).waitFor();
+      assert.equal(await twoFactor.getByTestId('backup-codes-remaining').textContent(), '2 unused');
+      await snap(page, 'backup-codes-low', twoFactor);
       assert.deepEqual(pageErrors, []);
     });
   });
