@@ -1,30 +1,15 @@
 // A person who forgot their password, end to end in a real browser: the forgot form, the mail in
 // the outbox (an .eml file), the link, the new-password page, and signing in with the new one.
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { simpleParser } from 'mailparser';
 import type { Browser } from 'playwright-core';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { browserMissing, launchChromium } from '../support/browser.ts';
 import { Client, signedUpBrowser } from '../support/client.ts';
+import { waitForOutboxMail } from '../support/outbox.ts';
 
 const skip = browserMissing();
-
-async function waitForMail(dir: string, subject: RegExp, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const names = await readdir(dir).catch(() => [] as string[]);
-    for (const name of names.sort()) {
-      const mail = await simpleParser(await readFile(path.join(dir, name)));
-      if (subject.test(mail.subject ?? '')) return mail;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no mail matching ${subject} in ${dir}`);
-}
 
 describe('password reset in Chromium (pglite)', { skip: skip ?? false }, () => {
   let t: TestApp;
@@ -55,7 +40,7 @@ describe('password reset in Chromium (pglite)', { skip: skip ?? false }, () => {
     await page.waitForSelector('[role=status].ok');
     assert.match(await page.textContent('[role=status]') ?? '', /If that address has an account/);
 
-    const mail = await waitForMail(path.join(t.ctx.config.dataDir, 'outbox', 'mail'), /Reset your password/);
+    const mail = await waitForOutboxMail(t, /Reset your password/);
     const link = new RegExp(`${origin.replaceAll('.', '\\.')}/reset-password\\?token=([A-Za-z0-9_-]{43})`).exec(mail.text ?? '');
     assert.ok(link?.[1], 'the mail carries the reset link');
     assert.ok(mail.html && mail.html.includes('/reset-password?token='), 'and an HTML part with it');
