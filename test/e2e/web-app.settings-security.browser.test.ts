@@ -184,11 +184,13 @@ for (const kind of databaseKinds) {
       await twoFactor.getByLabel('Mobile number').fill('+44 7911 123456');
       const code = await textedCode(t, phone, async () => {
         await twoFactor.getByRole('button', { name: 'Text me a code' }).click();
-        await twoFactor.getByText(/SIM swap/).waitFor();
+        await twoFactor.getByText(/We sent a 6-digit code/).waitFor();
       });
+      await twoFactor.getByRole('status').filter({ hasText: 'Use text messages only if you cannot use an app' }).waitFor();
       await snap(page, 'sms-code', twoFactor);
       await twoFactor.getByLabel('6-digit code from the text').fill(code);
       await twoFactor.getByRole('button', { name: 'Confirm phone' }).click();
+      await twoFactor.getByTestId('backup-codes').waitFor();
       const codes = await twoFactor.getByRole('list', { name: 'Backup codes' }).getByRole('listitem').allTextContents();
       assert.equal(codes.length, 10);
       await twoFactor.getByRole('button', { name: 'I have saved them' }).click();
