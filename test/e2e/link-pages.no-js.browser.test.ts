@@ -3,24 +3,16 @@
 // or token ever travels in a URL or reaches the request log (security.md §9, §10; ASVS 14.2.1).
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { browserMissing, launchChromium } from '../support/browser.ts';
+import { freePort } from '../support/ports.ts';
 import { Client, signedUpBrowser } from '../support/client.ts';
 
 const skip = browserMissing();
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** The link in the mail to `to` whose subject matches, once the queue has written it. */
 async function linkFromMail(dir: string, to: string, subject: RegExp, page: string): Promise<{ url: string; token: string }> {

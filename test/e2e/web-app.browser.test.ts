@@ -4,13 +4,13 @@
 // the sign-in and settings pages at desktop (1280 px) and phone (390 px) widths, and dark.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from '../support/app.ts';
 import { oathtoolTotp } from '../support/authenticator.ts';
 import { browserMissing, launchChromium } from '../support/browser.ts';
+import { freePort } from '../support/ports.ts';
 import { STRONG_PASSWORD, signedUpBrowser, uniqueEmail } from '../support/client.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { enrolTotp } from '../support/two-factor.ts';
@@ -18,14 +18,6 @@ import { ensureWebAppBuilt } from '../support/web-app.ts';
 
 const skip = browserMissing();
 const screenshots = process.env.WEB_SCREENSHOTS;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 for (const kind of databaseKinds) {
   describe(`the web app in Chromium (${kind})`, { skip: skip ?? false }, () => {

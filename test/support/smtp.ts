@@ -1,7 +1,7 @@
-// A real SMTP server on 127.0.0.1 for the email tests (issue 4, "How it is shown"): the app sends
+// A real SMTP server on 127.0.0.1 for the email tests: the app sends
 // through it with SMTP_URL exactly as it would through a provider, and every message that arrives
 // is kept raw and parsed with mailparser, so a test reads what a mail client would show.
-import { createServer } from 'node:net';
+import { freePort } from './ports.ts';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { TestApp } from './app.ts';
@@ -201,17 +201,7 @@ export class TestSmtpServer {
 export const startSmtpServer = (options?: SmtpServerOptions): Promise<TestSmtpServer> => TestSmtpServer.start(options);
 
 /** A port nothing listens on (bound once, then released), for the "mail server is down" tests. */
-export async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+export const closedPort = freePort;
 
 /** The env that points an app at this server; the queue worker polls every 50 ms. */
 export function smtpEnv(server: TestSmtpServer, extra: Record<string, string> = {}): Record<string, string> {

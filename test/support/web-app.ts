@@ -3,7 +3,7 @@
 // keeps test files that start at once from building into the same folder together. servedTestApp
 // gives a browser test an app listening on a free local port.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from './ports.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -54,10 +54,7 @@ export async function ensureWebAppBuilt(): Promise<void> {
  * the mail links need the address the browser uses), for a browser to open.
  */
 export async function servedTestApp(kind: DatabaseKind, options: TestAppOptions = {}): Promise<{ t: TestApp; origin: string }> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
+  const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const t = await createTestApp(kind, { ...options, env: { PUBLIC_URL: origin, ...options.env } });
   await t.app.listen({ port, host: '127.0.0.1' });
