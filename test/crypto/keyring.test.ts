@@ -1,4 +1,4 @@
-// SPEC §1 / ASVS 11.3.2: secrets at rest sealed with AES-256-GCM under HKDF-derived keys that
+// security.md §2 / ASVS 11.3.2: secrets at rest sealed with AES-256-GCM under HKDF-derived keys that
 // carry a key id, so the root secret can rotate without losing what was sealed before.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,4 +1,4 @@
-// SPEC 4.1 / ASVS 11.4.2 / OWASP Appendix C: argon2id m=19 MiB t=2 p=1 by default, bcrypt cost 12
+// security.md §1 / ASVS 11.4.2 / OWASP Appendix C: argon2id m=19 MiB t=2 p=1 by default, bcrypt cost 12
 // by choice; both kinds verify either way; a hash with other settings is upgraded at sign-in.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';

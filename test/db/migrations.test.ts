@@ -1,5 +1,5 @@
 // Versioned migrations with up and down: all the way down and up again, indexes for every lookup,
-// cascade on user delete, unique case-insensitive email (SPEC §3).
+// cascade on user delete, unique case-insensitive email.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';

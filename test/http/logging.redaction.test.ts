@@ -1,4 +1,4 @@
-// SPEC 4.10 (ASVS 16.2.5, 16.3.1): requests are logged as JSON lines, and no log line ever holds a
+// security.md §10 (ASVS 16.2.5, 16.3.1): requests are logged as JSON lines, and no log line ever holds a
 // password, a session token, a cookie value or a secret query parameter — whatever the flow did.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -147,7 +147,7 @@ describeOnEachDatabase('logging: redaction', (t) => {
 // The secrets of the second factor and of the email links, at the most talkative log level: the
 // TOTP secret, its otpauth URL and QR code, backup codes, TOTP and SMS codes, the sign-in
 // challenge, the verification and reset tokens and the password set by a reset never reach a log
-// line, at any level (SPEC 4.10, ASVS 16.2.5).
+// line, at any level (security.md §10, ASVS 16.2.5).
 describeWithMailOnEachDatabase('logging: second-factor and email-link secrets at LOG_LEVEL=trace', { env: { LOG_LEVEL: 'trace' } }, (t, smtp) => {
   /** Long values: found as a substring (raw or URL-encoded) anywhere in the logs is a leak. */
   const secrets = new Map<string, string>();

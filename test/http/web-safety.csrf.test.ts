@@ -1,4 +1,4 @@
-// SPEC §1 CSRF (ASVS 3.5.1/3.5.2/3.5.3): a state-changing request authenticated by the session
+// CSRF, security.md §9 (ASVS 3.5.1/3.5.2/3.5.3): a state-changing request authenticated by the session
 // cookie must come from our own origin (Origin, or Referer when Origin is missing), a browser's
 // `Sec-Fetch-Site: cross-site` is refused, bearer-authenticated requests are exempt, and GET never
 // changes anything. Every refusal is checked to have had no effect.

@@ -1,5 +1,5 @@
 // Security headers (helmet), no-store on API answers (ASVS 14.3.2), health and readiness checks,
-// the session cookie under https (ASVS 3.3.1, SPEC §1), and the OpenAPI document (SPEC §2).
+// the session cookie under https (ASVS 3.3.1, security.md §3), and the OpenAPI document (docs/api.md).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
@@ -24,7 +24,7 @@ function assertSecurityHeaders(response: LightMyRequestResponse, what: string): 
   assert.equal(h['x-powered-by'], undefined, `${what}: no X-Powered-By`);
 }
 
-/** SPEC §2 lists these /api routes; the body fields it names (optional ones end in ?). */
+/** The README (The API) lists these /api routes; the body fields it names (optional ones end in ?). */
 const SPEC_API_ROUTES: { method: string; url: string; body?: string[] }[] = [
   { method: 'POST', url: '/api/auth/register', body: ['email', 'password', 'displayName?'] },
   { method: 'POST', url: '/api/auth/login', body: ['email', 'password', 'rememberDevice?'] },

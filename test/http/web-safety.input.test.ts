@@ -1,7 +1,7 @@
-// SPEC §2 "never a stack trace, never a 500 for bad input" (ASVS 2.2.1, 16.5.1): malformed JSON,
+// docs/api.md "Never a 500 for bad input, never a stack trace" (ASVS 2.2.1, 16.5.1): malformed JSON,
 // wrong types, missing and unknown fields, null and array bodies, huge and odd strings, prototype
 // pollution keys, wrong content types and oversized bodies — on every route — answer 4xx with
-// exactly the SPEC error shape.
+// exactly the error shape of docs/api.md.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { Client, STRONG_PASSWORD, signedUpBrowser, uniqueEmail } from '../support/client.ts';
@@ -21,7 +21,7 @@ function bodyOfSize(bytes: number): string {
   return `{"pad":"${'x'.repeat(bytes - overhead)}"}`;
 }
 
-describeOnEachDatabase('web safety: bad input is a 4xx with the SPEC error shape', (t) => {
+describeOnEachDatabase('web safety: bad input is a 4xx with the docs/api.md error shape', (t) => {
   let logsBefore = 0;
 
   /** A user of its own for each test, so a test that finds a bug cannot break the next one. */
@@ -54,7 +54,7 @@ describeOnEachDatabase('web safety: bad input is a 4xx with the SPEC error shape
     assert.deepEqual(crashed, [], 'no error-level log line');
   }
 
-  // The routes of SPEC §2 that exist today. `valid` is a body the route accepts (for this user);
+  // The routes the README lists (The API) that exist today. `valid` is a body the route accepts (for this user);
   // `required` are the fields it cannot do without.
   interface BodyRoute {
     method: Method;
@@ -242,7 +242,7 @@ describeOnEachDatabase('web safety: bad input is a 4xx with the SPEC error shape
     logsBefore = t.logs.length;
     const odd = ['\u0000\u0000\u0000', 'pass\u202eword-rtl-override', '\ud800 lone surrogate', '💥'.repeat(200), '\u200b'.repeat(50), 'ﬀﬁﬂ compat ligatures'];
     for (const [i, value] of odd.entries()) {
-      // One address per attempt, so the sign-in delay (SPEC 4.5) does not answer instead.
+      // One address per attempt, so the sign-in delay (security.md §6) does not answer instead.
       const response = await new Client(t.app, { ip: `203.0.113.${100 + i}` }).post('/api/auth/login', { email: user.email, password: value });
       assertErrorShape(response, { status: 401, code: 'INVALID_CREDENTIALS' });
     }

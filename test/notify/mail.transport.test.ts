@@ -1,5 +1,5 @@
-// Mail delivery (issue 4, SPEC §1 SMTP_URL / MAIL_FROM, 4.10): without SMTP_URL every message is an
-// RFC 5322 .eml file in <data dir>/outbox/mail/; with it, nodemailer sends over SMTP (plain,
+// Mail delivery (README: SMTP_URL / MAIL_FROM; security.md §10): without SMTP_URL every message is
+// an RFC 5322 .eml file in <data dir>/outbox/mail/; with it, nodemailer sends over SMTP (plain,
 // smtps://, STARTTLS, with the credentials in the URL). Sending never breaks the request that
 // caused it: messages wait sealed in the database queue, failures are retried with growing delays
 // and logged, and a sent message's sealed copy is dropped.
@@ -76,7 +76,7 @@ describeOnEachDatabase('mail outbox without SMTP_URL', { env: { MAIL_FROM, MAIL_
     assert.equal((await client.get('/api/auth/session')).json().user.emailVerified, true);
 
     const logs = t.logs.join('');
-    for (const token of tokens) assert.ok(!logs.includes(token), 'the link is not logged (SPEC §1, 4.10)');
+    for (const token of tokens) assert.ok(!logs.includes(token), 'the link is not logged (security.md §10)');
     const rows = await queueRows(t);
     assert.ok(rows.length >= 2);
     for (const row of rows) {

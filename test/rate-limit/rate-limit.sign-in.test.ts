@@ -1,4 +1,4 @@
-// SPEC 4.5 (ASVS 6.1.1, 6.3.1, 2.4.1; NIST 800-63B): failed sign-ins for one account from one
+// security.md §6 (ASVS 6.1.1, 6.3.1, 2.4.1; NIST 800-63B): failed sign-ins for one account from one
 // address meet a growing delay, answered 429 + Retry-After; the owner elsewhere is not locked out
 // until the per-account daily limit; a success clears the count; unknown emails are limited alike;
 // registration is limited per address; the limits hold across instances through Redis.
@@ -283,7 +283,7 @@ for (const kind of databaseKinds) {
   });
 }
 
-// SPEC 4.5 / SPEC §1: with REDIS_URL, any number of instances share the counters.
+// security.md §6 / README: with REDIS_URL, any number of instances share the counters.
 if (databaseKinds.includes('postgres')) {
   describe('rate limits: across instances through Redis (postgres)', () => {
     const prefix = `same-prefix-${randomBytes(6).toString('hex')}`;

@@ -1,4 +1,4 @@
-// Cross-site request forgery against every state-changing route (ASVS 3.5.1-3.5.3, SPEC §1): with
+// Cross-site request forgery against every state-changing route (ASVS 3.5.1-3.5.3, security.md §9): with
 // the session cookie, a request with no Origin or Referer, Origin "null", a look-alike origin or
 // Sec-Fetch-Site: cross-site is refused with 403 CSRF_REJECTED; the content types a cross-site form
 // can send (text/plain, urlencoded, multipart) are refused cross-site on every route, and on the API

@@ -1,4 +1,4 @@
-// Session fixation (ASVS 7.2.4, SPEC 4.2): an attacker who can put a session token into the
+// Session fixation (ASVS 7.2.4, security.md §3): an attacker who can put a session token into the
 // victim's browser (a cookie set from a sibling subdomain, a crafted API client) before the victim
 // signs in must never find that token turned into the victim's session. Sign-in, registration and
 // the second step always issue a new server-generated token; the attacker's value is never stored,

@@ -1,5 +1,5 @@
 // Attacks on the second step of sign-in that held in the black-box audit, kept as tests (ASVS
-// 6.3.3, 6.4.x; SPEC 4.4). Already covered elsewhere and not repeated here
+// 6.3.3, 6.4.x; security.md §4). Already covered elsewhere and not repeated here
 // (test/modules/two-factor/two-factor.sign-in.test.ts): the challenge as a session on the read
 // routes, completing a challenge from another browser or address, reusing a completed challenge,
 // an expired challenge, an attacker's own code on someone else's challenge.

@@ -1,4 +1,4 @@
-// SPEC §2: every error body is {success: false, code, message, fields?}, never a stack trace.
+// docs/api.md (Requests and answers): every error body is {success: false, code, message, fields?}, never a stack trace.
 // Shared by the web-safety and rate-limit tests.
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
@@ -20,7 +20,7 @@ export function assertNoStackTrace(body: string): void {
 }
 
 /**
- * Asserts a 4xx (or the given status) with exactly the SPEC §2 error shape and returns the body.
+ * Asserts a 4xx (or the given status) with exactly the docs/api.md error shape and returns the body.
  * A 5xx always fails: bad input must never be a server error.
  */
 export function assertErrorShape(response: LightMyRequestResponse, expected: { status?: number; code?: string } = {}): ErrorBody {

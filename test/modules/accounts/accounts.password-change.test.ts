@@ -1,4 +1,4 @@
-// PUT /api/auth/change-password (seed 003 §1, SPEC §2, 4.1, 4.5, 4.7, 4.9): the current password
+// PUT /api/auth/change-password (docs/api.md; security.md §1, §3, §6): the current password
 // is verified, the new one must pass the policy and is told why when it does not, every other
 // session ends on its next request while this one stays, the change is logged, and a user gets at
 // most 5 attempts an hour.
@@ -33,14 +33,14 @@ describeOnEachDatabase('accounts: password change', (t) => {
     assert.equal(body.success, true);
     assert.equal(typeof body.message, 'string');
     assert.ok(body.message.length > 0);
-    assert.deepEqual(Object.keys(body).sort(), ['message', 'success'], 'seed 003 §1: { success, message }');
+    assert.deepEqual(Object.keys(body).sort(), ['message', 'success'], 'docs/api.md: { success, message }');
 
     assert.equal(await signInStatus(t.app, alice.email, alice.password), 401, 'the old password no longer signs in');
     assert.equal(await signInStatus(t.app, alice.email, NEW_PASSWORD), 200, 'the new password signs in');
 
     const after = await passwordRow(t, alice.user.id);
     assert.notEqual(after.password_hash, before.password_hash, 'a new hash is stored');
-    assert.ok(after.password_hash?.startsWith('$argon2id$'), 'hashed with argon2id (SPEC 4.1)');
+    assert.ok(after.password_hash?.startsWith('$argon2id$'), 'hashed with argon2id (security.md §1)');
     assert.ok(!after.password_hash?.includes(NEW_PASSWORD));
     assert.equal(after.password_changed_at?.getTime(), changedAt.getTime(), 'users.password_changed_at is the time of the change');
     assert.notEqual(before.password_changed_at?.getTime(), changedAt.getTime());

@@ -1,4 +1,4 @@
-// SPEC 4.1 / ASVS 6.2 / NIST 800-63B: length not composition, common and personal passwords
+// security.md §1 / ASVS 6.2 / NIST 800-63B: length not composition, common and personal passwords
 // refused, and the refusal says why.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

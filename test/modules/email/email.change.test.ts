@@ -1,6 +1,7 @@
-// Change of email address (issue 4, SPEC §2, 4.6, 4.8; ASVS 6.3.7, 7.5.1) over a real SMTP server:
-// it needs a session and the password, mails a link to the new address and a notice to the old
-// one, changes nothing until the link is followed, and never reveals that an address is taken.
+// Change of email address (docs/api.md, Email links and Sensitive actions and reauthentication;
+// security.md §5, §8; ASVS 6.3.7, 7.5.1) over a real SMTP server: it needs a session and the
+// password, mails a link to the new address and a notice to the old one, changes nothing until the
+// link is followed, and never reveals that an address is taken.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { Client, signedUpBrowser, signInStatus, STRONG_PASSWORD, uniqueEmail } from '../../support/client.ts';
@@ -76,7 +77,7 @@ describeWithMailOnEachDatabase('change of email address over SMTP', { server: { 
     const { url, token } = linkIn(await smtp.nextMailTo(newEmail, CONFIRM_SUBJECT), CONFIRM_PAGE);
     await smtp.nextMailTo(email, REQUESTED_SUBJECT);
 
-    // A prefetch of the link changes nothing (SPEC §2).
+    // A prefetch of the link changes nothing (security.md §8).
     const { pathname, search } = new URL(url);
     assert.ok((await new Client(t.app).get(pathname + search)).statusCode < 500);
     assert.equal((await client.get('/api/auth/session')).json().user.email, email);

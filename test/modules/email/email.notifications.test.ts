@@ -1,4 +1,4 @@
-// Security notices (issue 4; ASVS 6.3.5, 6.3.7) over a real SMTP server: password changed, two-factor
+// Security notices (ASVS 6.3.5, 6.3.7) over a real SMTP server: password changed, two-factor
 // on and off, backup code used, and a sign-in from a device or place not seen before for the user
 // (with device, location, time and a link to review sessions). The new-sign-in notice can be
 // turned off in the profile; the others always go.

@@ -1,7 +1,8 @@
-// Password reset (issue 4, SPEC §2, 4.2, 4.5-4.7, 4.10; ASVS 6.4.1, 6.4.3, 6.3.7, 6.3.8) over a
-// real SMTP server: forgot answers alike for every address, the link is single use, lives 30
-// minutes, dies when a newer one is sent or the password changes; the reset applies the policy,
-// ends every session and trusted device, is logged and mailed, and never skips the second factor.
+// Password reset (docs/api.md, Email links; security.md §2, §3, §5, §6, §8, §10; ASVS 6.4.1, 6.4.3,
+// 6.3.7, 6.3.8) over a real SMTP server: forgot answers alike for every address, the link is single
+// use, lives 30 minutes, dies when a newer one is sent or the password changes; the reset applies
+// the policy, ends every session and trusted device, is logged and mailed, and never skips the
+// second factor.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';

@@ -1,6 +1,6 @@
-// Email verification (issue 4, SPEC §2, 4.2, 4.6) over a real SMTP server: registration mails a
-// link to PUBLIC_URL/verify-email, the token in it is 256-bit, hashed, single use and lives 24 h,
-// a GET of the link never spends it, a newer link replaces older ones; with
+// Email verification (docs/api.md, Email links; security.md §2, §5, §8) over a real SMTP server:
+// registration mails a link to PUBLIC_URL/verify-email, the token in it is 256-bit, hashed, single
+// use and lives 24 h, a GET of the link never spends it, a newer link replaces older ones; with
 // REQUIRE_EMAIL_VERIFICATION sign-in waits for it and registration never reveals a taken address.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
@@ -33,7 +33,7 @@ describeWithMailOnEachDatabase('email verification over SMTP', { server: { user:
     assert.deepEqual(mail.envelopeTo, [email]);
     assert.equal(mail.authenticatedUser, 'gatehouse', 'sent with the SMTP_URL credentials');
     assert.ok(url.startsWith('http://localhost:3000/verify-email?token='), url);
-    assert.match(token, /^[A-Za-z0-9_-]{43}$/, '256 bits, base64url (SPEC 4.2: at least 128)');
+    assert.match(token, /^[A-Za-z0-9_-]{43}$/, '256 bits, base64url (security.md §2: at least 128)');
     assert.ok(mail.text.includes(url), 'the plain-text part carries the link');
     assert.ok(mail.html.includes(url), 'the HTML part carries the same link');
     assert.match(mail.html, /<a [^>]*href="http:\/\/localhost:3000\/verify-email\?token=/);

@@ -1,6 +1,7 @@
-// GET /api/auth/events: a user reads their own security log (SPEC 4.9), newest first, in pages
-// that walk every event exactly once; bad paging input is a 400 in the SPEC error shape; nothing in
-// the log identifies a person or a secret — no email, raw IP, password or token (SPEC §3).
+// GET /api/auth/events: a user reads their own security log (docs/api.md, Sessions and the
+// security log), newest first, in pages that walk every event exactly once; bad paging input is a
+// 400 in the error shape of docs/api.md; nothing in the log identifies a person or a secret — no
+// email, raw IP, password or token (security.md §10).
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { bearerClient, Client, FIREFOX_LINUX, signedUpBrowser, uniqueEmail } from '../../support/client.ts';

@@ -1,4 +1,4 @@
-// Ended sessions do not accumulate forever (seed 001 residual risk): 90 days after they end they
+// Ended sessions do not accumulate forever (security.md §3): 90 days after they end they
 // are deleted; live and recently ended ones stay.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';

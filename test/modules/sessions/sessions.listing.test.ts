@@ -1,6 +1,6 @@
 // GET /api/auth/sessions: the caller's own live device sessions, newest first, each described so a
 // person can recognise it (device, masked network, coarse location, trust score) without the raw
-// IP address or the token ever leaving the database — or entering it (SPEC §2, §3, 4.2).
+// IP address or the token ever leaving the database — or entering it (docs/api.md; security.md §2, §7).
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { TestApp } from '../../support/app.ts';
@@ -153,7 +153,7 @@ describeOnEachDatabase('sessions: listing your devices', (t) => {
       assert.equal(session.verification, 'password', label);
     });
 
-    // Seed 002 / SPEC §3: no raw address anywhere in the answer.
+    // security.md §7: no raw address anywhere in the answer.
     for (const raw of ['127.0.0.1', '192.168.1.20', '10.20.30.40', '81.2.69.142', '203.0.113.7', '10.9.8.7', '2a00:1450:4009:81f::200e', '2a00:1450:4009:81f']) {
       assert.ok(!response.body.includes(raw), `the raw address ${raw} is not in the answer`);
     }

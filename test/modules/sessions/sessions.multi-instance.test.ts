@@ -1,4 +1,4 @@
-// SPEC 4.7: revocation is effective on the very next request on every instance. Two Gatehouse
+// security.md §3: revocation is effective on the very next request on every instance. Two Gatehouse
 // instances share one PostgreSQL database and one Redis (as in production), and each keeps the
 // sessions it has checked in its session cache; a session revoked through one is refused by the
 // other at once, because a write answers only after every instance has dropped what it changed.

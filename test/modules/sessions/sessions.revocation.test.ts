@@ -1,5 +1,5 @@
 // Ending sessions: one by id, all but this one, and by time (idle timeout, absolute lifetime).
-// A revoked or expired session is refused on its very next request (SPEC 4.7), whether the check
+// A revoked or expired session is refused on its very next request (security.md §3), whether the check
 // reads the database or the session cache; lastActiveAt is written at most once a minute.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';

@@ -1,9 +1,9 @@
-// Managing two-factor once it is on (seed 003 §2.3-2.4, issue 3, SPEC 4.3, 4.7, 4.8): disable needs
-// the password and a TOTP or backup code and signs out the other sessions; regenerating backup codes
-// and starting a set-up need a fresh authentication (≤ 10 min), renewed by POST
-// /api/auth/reauthenticate; enabling signs out the other sessions; "remember this device" skips the
-// second factor on that browser only, is listed and revocable, and is forgotten on password change
-// and on disable.
+// Managing two-factor once it is on (security.md §3, §4; docs/api.md, Sensitive actions and
+// reauthentication): disable needs the password and a TOTP or backup code and signs out the other
+// sessions; regenerating backup codes and starting a set-up need a fresh authentication (≤ 10 min),
+// renewed by POST /api/auth/reauthenticate; enabling signs out the other sessions; "remember this
+// device" skips the second factor on that browser only, is listed and revocable, and is forgotten
+// on password change and on disable.
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { it } from 'node:test';
@@ -17,7 +17,7 @@ const THIRTY_DAYS = 30 * 86400;
 const NEW_PASSWORD = 'copper-lantern-meadow-93';
 
 describeOnEachDatabase('two-factor management', (t) => {
-  /** A code from a time-step no earlier code used: a time-step is accepted once (SPEC 4.3). */
+  /** A code from a time-step no earlier code used: a time-step is accepted once (security.md §4). */
   async function totp(secret: string): Promise<string> {
     t.clock.advance(30);
     return oathtoolTotp(secret, t.clock.now());

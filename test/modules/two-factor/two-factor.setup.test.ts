@@ -1,6 +1,7 @@
-// TOTP set-up (seed 003 §2.1-2.2, SPEC §2): a 160-bit secret, an otpauth URL every app accepts, a
-// QR code a camera reads back to that URL, 10 backup codes, and nothing required at sign-in until
-// the first code is confirmed. Secrets and codes never reach the database in clear.
+// TOTP set-up (docs/api.md, Two-factor enrolment; security.md §4): a 160-bit secret, an otpauth URL
+// every app accepts, a QR code a camera reads back to that URL, 10 backup codes, and nothing
+// required at sign-in until the first code is confirmed. Secrets and codes never reach the database
+// in clear.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { it } from 'node:test';

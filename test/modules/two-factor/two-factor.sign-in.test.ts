@@ -1,4 +1,4 @@
-// The sign-in step that cannot be bypassed (seed 004 §3, SPEC 4.3-4.5): a correct password gives a
+// The sign-in step that cannot be bypassed (security.md §4, §6): a correct password gives a
 // challenge and no session; the challenge is never a session, is single use, expires in 5
 // minutes, dies after 5 wrong codes and is bound to the client that started it; a TOTP time-step
 // and a backup code work once; repeated failures lock the account's second factor.

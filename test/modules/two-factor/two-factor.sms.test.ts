@@ -1,8 +1,9 @@
-// Text-message codes (seed 002: phone in E.164; issue 3; SPEC §2, 4.3-4.5): enrol a phone, confirm
-// it with a 6-digit code, use it at sign-in through POST /api/auth/login/2fa/sms. Codes are hashed,
-// live 5 minutes, work once, belong to the challenge they were sent for, and sending is rate
-// limited. Two transports: the outbox (default, JSON files under <data dir>/outbox/sms/) and
-// Twilio's Messages API, here spoken by a small local HTTP server — the one fake the issue allows.
+// Text-message codes (phone in E.164; docs/api.md, Two-factor enrolment; security.md §4, §6): enrol
+// a phone, confirm it with a 6-digit code, use it at sign-in through POST /api/auth/login/2fa/sms.
+// Codes are hashed, live 5 minutes, work once, belong to the challenge they were sent for, and
+// sending is rate limited. Two transports: the outbox (default, JSON files under
+// <data dir>/outbox/sms/) and Twilio's Messages API, here spoken by a small local HTTP server —
+// the one fake these tests use.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -416,7 +417,7 @@ for (const kind of databaseKinds) {
       const right = await client.post('/api/auth/login/2fa', { challengeId, code, method: 'sms' });
       assert.equal(right.statusCode, 200, right.body);
 
-      // Five wrong codes end the challenge: the right code is refused afterwards (SPEC 4.5).
+      // Five wrong codes end the challenge: the right code is refused afterwards (security.md §6).
       const next = new Client(t.app);
       const nextId = (await next.post('/api/auth/login', { email: account.email, password: account.password })).json().challengeId as string;
       const nextCode = await expectOneSms(t, PHONE, async () => {
