@@ -1,10 +1,7 @@
 // The web app in real Chromium against the real server: register, sign out, sign in and land on
 // settings; a wrong password is refused next to the form; a user with an authenticator app passes
-// the second step with a code computed by oathtool. With WEB_SCREENSHOTS=<dir> it also saves
-// the sign-in and settings pages at desktop (1280 px) and phone (390 px) widths, and dark.
+// the second step with a code computed by oathtool. (`npm run screenshots` draws the pages.)
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createTestApp, type TestApp } from '../support/app.ts';
@@ -17,7 +14,6 @@ import { enrolTotp } from '../support/two-factor.ts';
 import { ensureWebAppBuilt } from '../support/web-app.ts';
 
 const skip = browserMissing();
-const screenshots = process.env.WEB_SCREENSHOTS;
 
 for (const kind of databaseKinds) {
   describe(`the web app in Chromium (${kind})`, { skip: skip ?? false }, () => {
@@ -40,8 +36,8 @@ for (const kind of databaseKinds) {
       await t?.close();
     });
 
-    async function newPage(width = 1280, height = 800, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
-      const context = await browser.newContext({ viewport: { width, height }, colorScheme });
+    async function newPage(): Promise<Page> {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const page = await context.newPage();
       page.on('console', (message) => {
         // The signed-out session check answers 401 by design; anything else is a fault.
@@ -111,25 +107,6 @@ for (const kind of databaseKinds) {
       assert.equal(await page.getByRole('tab', { name: 'Security' }).getAttribute('aria-selected'), 'true');
       await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
       assert.deepEqual(consoleErrors, []);
-    });
-
-    it('screenshots of sign-in and settings, desktop and phone', { skip: screenshots ? false : 'set WEB_SCREENSHOTS=<dir> to save them' }, async () => {
-      mkdirSync(screenshots!, { recursive: true });
-      const { email, password } = await signedUpBrowser(t.app, { origin, displayName: 'Grace Hopper' });
-      const sizes = [['desktop', 1280, 800, 'light'], ['phone', 390, 844, 'light'], ['phone-dark', 390, 844, 'dark']] as const;
-      for (const [name, width, height, colorScheme] of sizes) {
-        const page = await newPage(width, height, colorScheme);
-        await page.goto(`${origin}/login`);
-        await page.getByRole('button', { name: 'Sign in' }).waitFor();
-        await page.screenshot({ path: path.join(screenshots!, `${kind}-sign-in-${name}.png`), fullPage: true });
-        await signIn(page, email, password);
-        await page.waitForURL(`${origin}/settings`);
-        await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
-        await page.screenshot({ path: path.join(screenshots!, `${kind}-settings-${name}.png`), fullPage: true });
-        await page.goto(`${origin}/settings#security`);
-        await page.getByRole('heading', { name: 'Password' }).waitFor();
-        await page.screenshot({ path: path.join(screenshots!, `${kind}-security-${name}.png`), fullPage: true });
-      }
     });
   });
 }
