@@ -8,6 +8,7 @@ import { useReauth } from '../../../../app/reauth.tsx';
 import { useAction } from '../../../../app/use-action.ts';
 import { Alert, Button, TextField, useAnnounce } from '../../../../ui/index.ts';
 import { fieldMessage } from '../field-message.ts';
+import { submittedCode } from './submitted-code.ts';
 
 export function SmsEnrolment({ onEnabled, onCancel }: { onEnabled: (backupCodes: string[]) => void; onCancel: () => void }) {
   const announce = useAnnounce();
@@ -26,9 +27,7 @@ export function SmsEnrolment({ onEnabled, onCancel }: { onEnabled: (backupCodes:
   }
 
   async function onConfirm(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const code = String(new FormData(event.currentTarget).get('code') ?? '').replace(/\s+/g, '');
-    const answer = await confirm.run(code);
+    const answer = await confirm.run(submittedCode(event, 'code'));
     if (!answer) return;
     announce(answer.message);
     onEnabled(answer.backupCodes);

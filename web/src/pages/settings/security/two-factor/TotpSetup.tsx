@@ -7,6 +7,7 @@ import { FormError } from '../../../../app/FormError.tsx';
 import { useAction } from '../../../../app/use-action.ts';
 import { Button, TextField, useAnnounce } from '../../../../ui/index.ts';
 import { fieldMessage } from '../field-message.ts';
+import { submittedCode } from './submitted-code.ts';
 import './two-factor.css';
 
 export type TotpSetupStart = ResponseOf<'startTotpSetup'>;
@@ -26,9 +27,7 @@ export function TotpSetup({ setup, onVerified, onCancel }: { setup: TotpSetupSta
   }, []);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const code = String(new FormData(event.currentTarget).get('token') ?? '').replace(/\s+/g, '');
-    const answer = await verify.run(code);
+    const answer = await verify.run(submittedCode(event, 'token'));
     if (!answer) return;
     announce(answer.message);
     onVerified();
