@@ -1,6 +1,10 @@
 // Starts the server: reads config, builds the app, listens, and shuts down gracefully. With
 // GATEHOUSE_WORKERS above 1 the primary process migrates once and forks that many workers that
 // share the port (node:cluster), restarting any that die.
+//
+// SIGTERM (or SIGINT): no new connection is accepted, requests in flight finish (for at most
+// SHUTDOWN_GRACE_MS, then their connections are closed), claimed mail goes back to the queue, the
+// database and Redis are closed, and the process exits 0. A second signal exits at once with 1.
 import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import pino from 'pino';
@@ -8,6 +12,8 @@ import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrator.ts';
+
+const SHUTDOWN_GRACE_MS = 10_000;
 
 async function superviseWorkers(config: Config): Promise<void> {
   const log = pino({ level: config.logLevel });
@@ -20,21 +26,31 @@ async function superviseWorkers(config: Config): Promise<void> {
     }
   }
   let stopping = false;
+  let workerFailedToStop = false;
   const fork = () => cluster.fork({ MIGRATE_ON_START: 'false' });
   cluster.on('exit', (worker, code, signal) => {
-    if (stopping) return;
+    if (stopping) {
+      if (code !== 0) workerFailedToStop = true;
+      return;
+    }
     log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
     fork();
   });
+  const liveWorkers = () => Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined);
+  // Each worker shuts down gracefully on its own SIGTERM; the primary waits for all of them.
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log.warn({ signal }, 'second signal: killing workers and exiting now');
+      for (const worker of liveWorkers()) worker.process.kill('SIGKILL');
+      process.exit(1);
+    }
     stopping = true;
     log.info({ signal }, 'stopping workers');
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    for (const worker of liveWorkers()) worker.process.kill('SIGTERM');
     const check = setInterval(() => {
-      if (Object.keys(cluster.workers ?? {}).length === 0) {
+      if (liveWorkers().length === 0) {
         clearInterval(check);
-        process.exit(0);
+        process.exit(workerFailedToStop ? 1 : 0);
       }
     }, 50);
   };
@@ -66,11 +82,24 @@ export async function serve(options: { webDev?: boolean } = {}): Promise<void> {
 
   let closing = false;
   const shutdown = (signal: string) => {
-    if (closing) return;
+    if (closing) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
     closing = true;
-    log.info({ signal }, 'shutting down');
+    log.info({ signal }, 'shutting down: accepting no new connections, finishing requests in flight');
+    // app.close() stops listening and waits for the open requests before its onClose hooks stop
+    // the mail worker and close Redis and the database; past the grace period their connections close.
+    const grace = setTimeout(() => {
+      log.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'requests still in flight after the grace period: closing their connections');
+      app.server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    grace.unref();
     app.close().then(
-      () => process.exit(0),
+      () => {
+        log.info('shut down');
+        process.exit(0);
+      },
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed');
         process.exit(1);

@@ -6,6 +6,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { Database } from '../db/schema.ts';
+import type { MailQueueStats } from '../metrics/metrics.ts';
 import { openQueued, type MailMessage } from '../outbox/mail-outbox.ts';
 import * as store from '../outbox/store.ts';
 
@@ -36,12 +37,21 @@ export function retryDelaySeconds(attempts: number): number {
   return Math.min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** Math.max(0, attempts - 1));
 }
 
-/** Sends every due message (and runs every due job) once; returns how many were done. */
-export async function deliverDueMail(ctx: AppContext, log: FastifyBaseLogger, jobs: MailJobs = {}): Promise<number> {
+/**
+ * Sends every due message (and runs every due job) once; returns how many were done. Once
+ * `stopping()` answers true (shutdown), the claims not yet worked on go back to the queue.
+ */
+export async function deliverDueMail(ctx: AppContext, log: FastifyBaseLogger, jobs: MailJobs = {}, stopping: () => boolean = () => false): Promise<number> {
   const now = ctx.clock.now();
   const claimed = await store.claimDueMail(ctx.db, now, new Date(now.getTime() + LEASE_SECONDS * 1000), BATCH);
   let sent = 0;
-  for (const mail of claimed) {
+  for (const [index, mail] of claimed.entries()) {
+    if (stopping()) {
+      const returned = claimed.slice(index).map((m) => m.id);
+      await store.releaseClaims(ctx.db, returned);
+      log.info({ returned: returned.length }, 'mail worker stopping: claimed mail returned to the queue');
+      break;
+    }
     try {
       const payload = openQueued(ctx, mail.payload_encrypted);
       const job = Object.hasOwn(jobs, mail.kind) ? jobs[mail.kind] : undefined;
@@ -57,6 +67,7 @@ export async function deliverDueMail(ctx: AppContext, log: FastifyBaseLogger, jo
     } catch (error) {
       // The error text is the transport's (SMTP reply, connection error); it never holds the body.
       const reason = error instanceof Error ? error.message.slice(0, 500) : 'unknown error';
+      ctx.metrics.mailFailed(mail.kind);
       if (mail.attempts >= MAX_ATTEMPTS) {
         await store.markFailed(ctx.db, mail.id, ctx.clock.now(), reason);
         log.error({ mailId: mail.id, kind: mail.kind, attempts: mail.attempts, reason }, 'mail dropped after repeated failures');
@@ -70,12 +81,16 @@ export async function deliverDueMail(ctx: AppContext, log: FastifyBaseLogger, jo
   return sent;
 }
 
-/** Polls the queue every `intervalMs`; one pass at a time. Returns a function that stops it. */
+/**
+ * Polls the queue every `intervalMs`; one pass at a time. Returns a function that stops it: the
+ * message or job in hand finishes, the rest of the pass's claims go back to the queue.
+ */
 export function startMailWorker(ctx: AppContext, log: FastifyBaseLogger, intervalMs: number, jobs: MailJobs): () => Promise<void> {
   let running: Promise<unknown> | null = null;
+  let stopped = false;
   const timer = setInterval(() => {
     if (running) return;
-    running = deliverDueMail(ctx, log, jobs)
+    running = deliverDueMail(ctx, log, jobs, () => stopped)
       .catch((error: unknown) => log.warn({ err: error }, 'mail worker pass failed'))
       .finally(() => {
         running = null;
@@ -83,9 +98,16 @@ export function startMailWorker(ctx: AppContext, log: FastifyBaseLogger, interva
   }, intervalMs);
   timer.unref();
   return async () => {
+    stopped = true;
     clearInterval(timer);
     await running;
   };
 }
 
 export const purgeFinishedMail = store.deleteFinishedBefore;
+
+/** How many messages and jobs wait, and how long the oldest has (GET /metrics). */
+export async function mailQueueStats(ctx: AppContext): Promise<MailQueueStats> {
+  const { depth, oldestCreatedAt } = await store.queueStats(ctx.db);
+  return { depth, oldestAgeSeconds: oldestCreatedAt ? Math.max(0, (ctx.clock.now().getTime() - oldestCreatedAt.getTime()) / 1000) : 0 };
+}

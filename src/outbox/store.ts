@@ -35,6 +35,21 @@ export async function claimDueMail(db: Kysely<Database>, now: Date, leaseUntil: 
     .execute();
 }
 
+/**
+ * Gives back claims this instance will not work on (it is shutting down): the rows are due again
+ * at once for any instance, and the claim does not count as an attempt.
+ */
+export async function releaseClaims(db: Kysely<Database>, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('mail_queue')
+    .set((eb) => ({ locked_until: null, attempts: eb('attempts', '-', 1) }))
+    .where('id', 'in', ids)
+    .where('sent_at', 'is', null)
+    .where('failed_at', 'is', null)
+    .execute();
+}
+
 /** Sent: the sealed copy is dropped, so no one-time link outlives its delivery. */
 export async function markSent(db: Kysely<Database>, id: string, now: Date): Promise<void> {
   await db.updateTable('mail_queue').set({ sent_at: now, payload_encrypted: '', locked_until: null, last_error: null }).where('id', '=', id).execute();
@@ -54,4 +69,15 @@ export async function deleteFinishedBefore(db: Kysely<Database>, cutoff: Date): 
     .where((eb) => eb.or([eb('sent_at', '<', cutoff), eb('failed_at', '<', cutoff)]))
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** Waiting messages and jobs (neither sent nor dropped), and when the oldest was queued: for the metrics. */
+export async function queueStats(db: Kysely<Database>): Promise<{ depth: number; oldestCreatedAt: Date | null }> {
+  const row = await db
+    .selectFrom('mail_queue')
+    .select((eb) => [eb.fn.countAll<string | number>().as('depth'), eb.fn.min('created_at').as('oldest')])
+    .where('sent_at', 'is', null)
+    .where('failed_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return { depth: Number(row.depth), oldestCreatedAt: row.oldest === null ? null : new Date(row.oldest) };
 }
