@@ -37,8 +37,11 @@ import { webRoutes } from './modules/web/routes.ts';
 import { createMailTransport } from './notify/mail.ts';
 import { createSmsSender } from './notify/sms.ts';
 import { housekeeping } from './modules/housekeeping/service.ts';
-import { startMailWorker } from './jobs/mail-queue.ts';
+import { mailQueueStats, startMailWorker } from './jobs/mail-queue.ts';
 import { createLimiters } from './rate-limit/limiters.ts';
+import { countRefusals } from './metrics/limiter-refusals.ts';
+import { createMetrics } from './metrics/metrics.ts';
+import { metricsRoutes } from './metrics/routes.ts';
 
 // About 1 KB each; a minute at most, so a row's idle clock is never far behind the database's.
 const SESSION_CACHE_ENTRIES = 10_000;
@@ -76,6 +79,8 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
 
   const keyring = createKeyring(config.secret, config.previousSecrets);
+  // One registry per app: several apps in one process (tests) never share a metric.
+  const metrics = createMetrics();
   const ctx: AppContext = {
     config,
     database,
@@ -85,7 +90,8 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     keyring,
     sms: createSmsSender(config),
     mail: createMailTransport(config),
-    limiters: createLimiters({ enabled: config.rateLimitEnabled, prefix: config.rateLimitPrefix, settings: config.rateLimits, keyring, redis }),
+    limiters: countRefusals(createLimiters({ enabled: config.rateLimitEnabled, prefix: config.rateLimitPrefix, settings: config.rateLimits, keyring, redis }), metrics),
+    metrics,
     sessionCache: null,
     hasSecondFactor: (userId) => hasSecondFactor(ctx, userId),
   };
@@ -131,6 +137,10 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     },
     xFrameOptions: { action: 'deny' },
   });
+  // Latency by the route's pattern, never the raw URL: ids and tokens in paths would be labels without end.
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
   app.addHook('onRequest', async (request) => {
     if (closing) throw new AppError('SERVICE_UNAVAILABLE', 'The service is restarting. Try again shortly.');
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw new AppError('BAD_REQUEST', 'The request has no Host header.');
@@ -144,6 +154,7 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
       log: app.log,
       maxEntries: SESSION_CACHE_ENTRIES,
       maxAgeMs: SESSION_CACHE_MAX_AGE_MS,
+      onLookup: (hit) => metrics.sessionCacheLookup(hit),
     });
     ctx.sessionCache = cache;
     // security.md §3 with a cache: a write answers only once every instance has applied it (cache.ts).
@@ -157,7 +168,9 @@ export async function buildApp(options: AppOptions): Promise<BuiltApp> {
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
   });
 
-  await app.register(healthRoutes(ctx));
+  await app.register(healthRoutes(ctx, redis));
+  await app.register(metricsRoutes(metrics, config.metricsToken));
+  metrics.watchMailQueue(() => mailQueueStats(ctx));
   await app.register(accountRoutes(ctx));
   await app.register(passwordStrengthRoutes(ctx));
   await app.register(signInRoutes(ctx));

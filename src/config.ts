@@ -40,6 +40,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** When set, GET /metrics answers only `Authorization: Bearer <this>`. */
+  metricsToken: string | undefined;
   secret: Buffer;
   /** Earlier root secrets, still used to open what they sealed (key rotation). */
   previousSecrets: Buffer[];
@@ -240,6 +242,14 @@ function defaultPublicUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/**
+ * Only where the database is, for commands that need nothing else (gatehouse migrate): no root
+ * secret is asked for or generated, so migrations run before GATEHOUSE_SECRET is set up.
+ */
+export function loadDatabaseSettings(env: Env = process.env): Pick<Config, 'dataDir' | 'databaseUrl'> {
+  return { dataDir: path.resolve(env.GATEHOUSE_DATA_DIR || './data'), databaseUrl: env.DATABASE_URL || undefined };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const host = env.HOST || '0.0.0.0';
@@ -253,8 +263,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (publicUrl.protocol !== 'http:' && publicUrl.protocol !== 'https:') {
     throw new ConfigError('PUBLIC_URL must be http:// or https://');
   }
-  const dataDir = path.resolve(env.GATEHOUSE_DATA_DIR || './data');
-  const databaseUrl = env.DATABASE_URL || undefined;
+  const { dataDir, databaseUrl } = loadDatabaseSettings(env);
   const { secret, generated } = loadSecret(env, dataDir, databaseUrl);
 
   const hasher = env.PASSWORD_HASHER || 'argon2id';
@@ -270,6 +279,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     databaseUrl,
     redisUrl: env.REDIS_URL || undefined,
+    metricsToken: env.METRICS_TOKEN || undefined,
     secret,
     previousSecrets: (env.GATEHOUSE_PREVIOUS_SECRETS ?? '')
       .split(',')

@@ -8,6 +8,7 @@ import type { DatabaseHandle } from './db/database.ts';
 import type { Database, SessionWithUser } from './db/schema.ts';
 import type { MailTransport } from './notify/mail.ts';
 import type { SmsSender } from './notify/sms.ts';
+import type { Metrics } from './metrics/metrics.ts';
 import type { Limiters } from './rate-limit/limiters.ts';
 import type { SessionCache } from './session-cache/cache.ts';
 
@@ -19,6 +20,8 @@ export interface AppContext {
   hasher: PasswordHasher;
   keyring: Keyring;
   limiters: Limiters;
+  /** What services count for GET /metrics (metrics/metrics.ts): named events, no HTTP. */
+  metrics: Metrics;
   sms: SmsSender;
   mail: MailTransport;
   /** PostgreSQL with SESSION_CACHE on: recently checked sessions, invalidated by NOTIFY. */

@@ -19,6 +19,7 @@ export const ERROR_CATALOGUE = {
   INTERNAL_ERROR: { status: 500, message: 'Something went wrong on our side.', outsideOperations: 'a fault of ours, never a planned answer' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is temporarily unavailable. Try again shortly.' },
   DATABASE_UNAVAILABLE: { status: 503, message: 'The database is not reachable.' },
+  REDIS_UNAVAILABLE: { status: 503, message: 'Redis is not reachable.' },
 
   // Sessions.
   UNAUTHENTICATED: { status: 401, message: 'You are not signed in.' },

@@ -26,6 +26,8 @@ export interface SessionCacheOptions {
   log: FastifyBaseLogger;
   maxEntries: number;
   maxAgeMs: number;
+  /** Told of every lookup, whether the cache held the session (the hit-ratio metrics). */
+  onLookup?: (hit: boolean) => void;
 }
 
 export interface SessionCache<Row> {
@@ -57,7 +59,11 @@ export async function startSessionCache<Row>(options: SessionCacheOptions): Prom
   await listener.start();
 
   return {
-    get: (tokenHash) => (listener.healthy() ? entries.get(tokenHash) : undefined),
+    get(tokenHash) {
+      const row = listener.healthy() ? entries.get(tokenHash) : undefined;
+      options.onLookup?.(row !== undefined);
+      return row;
+    },
     ticket: () => entries.generation(),
     set(tokenHash, userId, row, ticket) {
       if (ticket === entries.generation() && listener.healthy()) entries.set(tokenHash, userId, row);

@@ -125,7 +125,8 @@ export async function startSession(ctx: AppContext, db: Kysely<Database>, input:
     last_active_at: now,
     expires_at: new Date(now.getTime() + lifetime * 1000),
   });
-  await store.revokeSessionsBeyond(db, input.userId, MAX_SESSIONS_PER_USER, now, 'session_limit');
+  ctx.metrics.sessionCreated();
+  ctx.metrics.sessionsRevoked('session_limit', await store.revokeSessionsBeyond(db, input.userId, MAX_SESSIONS_PER_USER, now, 'session_limit'));
   return {
     token,
     session: toSessionView(row, row.id, now),
@@ -215,6 +216,7 @@ export async function revokeSession(ctx: AppContext, auth: Authenticated, sessio
     // Scoped to the caller's own user: another user's session id is simply "not found" (ASVS 8.2.2).
     const revoked = await store.revokeSession(trx, auth.user.id, sessionId, ctx.clock.now(), 'revoked_by_user');
     if (!revoked) throw new AppError('SESSION_NOT_FOUND');
+    ctx.metrics.sessionsRevoked('revoked_by_user', 1);
     await recordSecurityEvent(ctx, trx, {
       type: 'session_revoked',
       userId: auth.user.id,
@@ -228,6 +230,7 @@ export async function revokeSession(ctx: AppContext, auth: Authenticated, sessio
 export async function revokeOtherSessions(ctx: AppContext, auth: Authenticated, info: RequestInfo): Promise<number> {
   return ctx.db.transaction().execute(async (trx) => {
     const count = await store.revokeSessionsExcept(trx, auth.user.id, auth.session.id, ctx.clock.now(), 'revoked_by_user');
+    ctx.metrics.sessionsRevoked('revoked_by_user', count);
     await recordSecurityEvent(ctx, trx, {
       type: 'other_sessions_revoked',
       userId: auth.user.id,
@@ -285,6 +288,7 @@ export async function endPresentedSessions(ctx: AppContext, db: Kysely<Database>
   const presented = info.presentedSessionHashes ?? [];
   if (presented.length === 0) return;
   const ended = await store.revokeSessionsByTokenHash(db, presented, ctx.clock.now(), 'replaced_by_sign_in');
+  ctx.metrics.sessionsRevoked('replaced_by_sign_in', ended.length);
   for (const session of ended) {
     await recordSecurityEvent(ctx, db, {
       type: 'session_revoked',
@@ -299,14 +303,16 @@ export async function endPresentedSessions(ctx: AppContext, db: Kysely<Database>
 /** Ends one session (sign-out). */
 export async function endSession(ctx: AppContext, auth: Authenticated, info: RequestInfo): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    await store.revokeSession(trx, auth.user.id, auth.session.id, ctx.clock.now(), 'signed_out');
+    if (await store.revokeSession(trx, auth.user.id, auth.session.id, ctx.clock.now(), 'signed_out')) ctx.metrics.sessionsRevoked('signed_out', 1);
     await recordSecurityEvent(ctx, trx, { type: 'sign_out', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip });
   });
 }
 
 /** Revokes the user's other sessions inside the caller's transaction (password change, security.md §3). */
-export function revokeSessionsInTransaction(ctx: AppContext, db: Kysely<Database>, userId: string, keepSessionId: string | null, reason: string): Promise<number> {
-  return store.revokeSessionsExcept(db, userId, keepSessionId, ctx.clock.now(), reason);
+export async function revokeSessionsInTransaction(ctx: AppContext, db: Kysely<Database>, userId: string, keepSessionId: string | null, reason: string): Promise<number> {
+  const count = await store.revokeSessionsExcept(db, userId, keepSessionId, ctx.clock.now(), reason);
+  ctx.metrics.sessionsRevoked(reason, count);
+  return count;
 }
 
 /**

@@ -112,12 +112,15 @@ async function afterFirstFactor(
   if (await hasSecondFactor(ctx, user.id)) {
     if (!trustedDeviceToken || !(await isTrustedDevice(ctx, user.id, trustedDeviceToken))) {
       if (upgradedHash) await users.updatePasswordHash(ctx.db, user.id, upgradedHash, ctx.clock.now(), false);
-      return issueChallenge(ctx, user, remember, info);
+      const challenge = await issueChallenge(ctx, user, remember, info);
+      ctx.metrics.signIn('challenge', 'password');
+      return challenge;
     }
     verification = 'trusted_device';
   }
   const client = await describeClient(ctx.keyring, info.ip, info.userAgent);
   const signedIn = await ctx.db.transaction().execute((trx) => finishSignIn(ctx, trx, user, client, { verification, remember, info, upgradedHash }));
+  ctx.metrics.signIn('success', 'password');
   return { kind: 'signed_in', ...signedIn };
 }
 
@@ -158,7 +161,10 @@ export async function completeSecondFactor(
   // checked, each in one statement, so no burst gets more codes checked than either allows.
   const used = await reserveAttempt(ctx.db, challenge.id, MAX_CODE_ATTEMPTS, ctx.clock.now());
   if (used === null) throw invalidChallenge();
-  const attempt = await takeSecondFactorAttempt(ctx, user.id);
+  const attempt = await takeSecondFactorAttempt(ctx, user.id).catch((error: unknown) => {
+    ctx.metrics.signIn('rate_limited', input.method ?? 'totp');
+    throw error;
+  });
   const allowed = await signInMethods(ctx, user.id);
   const client = await describeClient(ctx.keyring, info.ip, info.userAgent);
   // "Stay signed in" was chosen at the password step; rememberDevice here only skips the second
@@ -176,13 +182,15 @@ export async function completeSecondFactor(
   });
 
   if (!outcome) {
+    ctx.metrics.signIn('failure', input.method ?? 'totp');
     await recordSecondFactorFailure(ctx, user.id, input.method ?? 'totp', attempt, info);
     const left = MAX_CODE_ATTEMPTS - used;
     throw new AppError('INVALID_CODE', left > 0 ? `That code is not valid. ${left} attempt${left === 1 ? '' : 's'} left.` : 'That code is not valid. Sign in again.', {
       fields: { code: 'is not valid' },
     });
   }
-  await clearSecondFactorFailures(ctx, user.id);
+  ctx.metrics.signIn('success', outcome.factor.method);
+  await clearSecondFactorFailures(ctx, user.id, outcome.factor.method);
   const remaining = outcome.factor.backupCodesRemaining;
   return {
     kind: 'signed_in',

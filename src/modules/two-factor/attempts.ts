@@ -33,6 +33,7 @@ export async function takeSecondFactorAttempt(ctx: AppContext, userId: string): 
   const { perDay } = settings;
   const row = await store.takeAttempt(ctx.db, userId, settings, now);
   if (!row) {
+    ctx.metrics.rateLimited('secondFactor');
     const state = await store.findAttempts(ctx.db, userId);
     const dayEnds = state && state.day_failures >= perDay ? state.day_started_at.getTime() + DAY_MS : 0;
     throw tooManyRequests(Math.max(dayEnds, state?.locked_until?.getTime() ?? 0) - now.getTime());
@@ -42,10 +43,14 @@ export async function takeSecondFactorAttempt(ctx: AppContext, userId: string): 
 }
 
 /** A correct code: the lockouts start over (the day's wrong codes stay counted). */
-export const clearSecondFactorFailures = (ctx: AppContext, userId: string): Promise<void> => store.clearAfterSuccess(ctx.db, userId);
+export function clearSecondFactorFailures(ctx: AppContext, userId: string, method: SecondFactorMethod): Promise<void> {
+  ctx.metrics.secondFactor(method, 'success');
+  return store.clearAfterSuccess(ctx.db, userId);
+}
 
 /** Writes the events of a wrong code; its attempt was taken before the check (security.md §6). */
 export async function recordSecondFactorFailure(ctx: AppContext, userId: string, method: SecondFactorMethod, attempt: SecondFactorAttempt, info: RequestInfo): Promise<void> {
+  ctx.metrics.secondFactor(method, 'failure');
   await recordSecurityEvent(ctx, ctx.db, { type: 'two_factor_failed', userId, ip: info.ip, metadata: { method } });
   if (attempt.locks) {
     await recordSecurityEvent(ctx, ctx.db, { type: 'two_factor_locked', userId, ip: info.ip, metadata: { until: attempt.locks.until.toISOString(), reason: attempt.locks.reason } });

@@ -57,6 +57,6 @@ export async function confirmWithSecondFactor(ctx: AppContext, owner: FactorOwne
     await recordSecondFactorFailure(ctx, owner.id, 'totp', attempt, info);
     throw new AppError('INVALID_CONFIRMATION_CODE', undefined, { fields: { code: 'is not valid' } });
   }
-  await clearSecondFactorFailures(ctx, owner.id);
+  await clearSecondFactorFailures(ctx, owner.id, factor.method);
   return factor;
 }

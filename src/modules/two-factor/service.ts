@@ -117,7 +117,7 @@ export async function verifyTotpSetup(ctx: AppContext, auth: Authenticated, code
     if (!(await store.consumeTotpStep(trx, method.id, step))) throw invalidCode('token');
     await activate(ctx, trx, auth, method.id, 'totp', info);
   });
-  await clearSecondFactorFailures(ctx, auth.user.id);
+  await clearSecondFactorFailures(ctx, auth.user.id, 'totp');
 }
 
 export const backupCodesRunningLow = (remaining: number | undefined): boolean => remaining !== undefined && remaining <= LOW_BACKUP_CODES;
@@ -143,13 +143,13 @@ export async function disable(ctx: AppContext, auth: Authenticated, input: { pas
     const revokedSessions = await revokeSessionsInTransaction(ctx, trx, auth.user.id, auth.session.id, 'two_factor_disabled');
     await recordSecurityEvent(ctx, trx, { type: 'two_factor_disabled', userId: auth.user.id, sessionId: auth.session.id, ip: info.ip, metadata: { revokedSessions, confirmedWith: result.method } });
     await notices.twoFactorChanged(ctx, trx, auth.user.email, false, result.method);
-    return true;
+    return result.method;
   });
   if (!disabled) {
     await recordSecondFactorFailure(ctx, auth.user.id, 'totp', attempt, info);
     throw invalidCode('token');
   }
-  await clearSecondFactorFailures(ctx, auth.user.id);
+  await clearSecondFactorFailures(ctx, auth.user.id, disabled);
 }
 
 /** New backup codes replace every old one; needs a fresh authentication (security.md §3). */
@@ -212,7 +212,7 @@ export async function verifySms(ctx: AppContext, auth: Authenticated, code: stri
     await activate(ctx, trx, auth, method.id, 'sms', info);
     return hadFactor ? [] : backupCodesFor(ctx, trx, auth.user.id);
   });
-  await clearSecondFactorFailures(ctx, auth.user.id);
+  await clearSecondFactorFailures(ctx, auth.user.id, 'sms');
   return codes;
 }
 

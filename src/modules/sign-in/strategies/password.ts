@@ -20,6 +20,12 @@ function invalidCredentials(ctx: AppContext): AppError {
   return new AppError('INVALID_CREDENTIALS', `Invalid email or password.${hint}`);
 }
 
+/** A refused password step: counted for the metrics and written as an event. */
+async function recordFailure(ctx: AppContext, userId: string | null, info: RequestInfo, reason: string): Promise<void> {
+  ctx.metrics.signIn('failure', 'password');
+  await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId, ip: info.ip, metadata: { reason } });
+}
+
 /** A right password's identity, with the known-device cookie it earns (security.md §6). */
 export interface PasswordVerified {
   identity: VerifiedIdentity;
@@ -42,26 +48,29 @@ export async function verifyPassword(
   try {
     attempt = await ctx.limiters.signIn.admit(email, { address: addressBucket(info.ip), knownDevice });
   } catch (error) {
-    if (error instanceof AppError && error.status === 429) await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_rate_limited', userId: user?.id ?? null, ip: info.ip });
+    if (error instanceof AppError && error.status === 429) {
+      ctx.metrics.signIn('rate_limited', 'password');
+      await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_rate_limited', userId: user?.id ?? null, ip: info.ip });
+    }
     throw error;
   }
 
   if (!user?.password_hash) {
     // security.md §5: spend the same hashing time for an unknown account.
     await ctx.hasher.verifyDummy(password);
-    await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user?.id ?? null, ip: info.ip, metadata: { reason: user ? 'no_password' : 'unknown_account' } });
+    await recordFailure(ctx, user?.id ?? null, info, user ? 'no_password' : 'unknown_account');
     throw invalidCredentials(ctx);
   }
   if (!(await ctx.hasher.verify(user.password_hash, password))) {
-    await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user.id, ip: info.ip, metadata: { reason: 'invalid_password' } });
+    await recordFailure(ctx, user.id, info, 'invalid_password');
     throw invalidCredentials(ctx);
   }
   if (user.status !== 'active') {
-    await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user.id, ip: info.ip, metadata: { reason: 'account_disabled' } });
+    await recordFailure(ctx, user.id, info, 'account_disabled');
     throw new AppError('ACCOUNT_DISABLED');
   }
   if (ctx.config.requireEmailVerification && !user.email_verified_at) {
-    await recordSecurityEvent(ctx, ctx.db, { type: 'sign_in_failed', userId: user.id, ip: info.ip, metadata: { reason: 'email_not_verified' } });
+    await recordFailure(ctx, user.id, info, 'email_not_verified');
     throw invalidCredentials(ctx);
   }
   await attempt.succeeded();
