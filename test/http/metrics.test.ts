@@ -4,6 +4,8 @@
 // other moved; latency is labelled by route pattern, never by the raw address; METRICS_TOKEN
 // closes the endpoint; /readyz answers 503 naming Redis when Redis is down.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { oathtoolTotp } from '../support/authenticator.ts';
 import { Client, signedUpBrowser, STRONG_PASSWORD, uniqueEmail } from '../support/client.ts';
@@ -14,6 +16,8 @@ import { freshAddress, WRONG_PASSWORD } from '../support/rate-limit.ts';
 import { startRedisServer, type TestRedisServer } from '../support/redis-server.ts';
 import { describeOnEachDatabase } from '../support/suites.ts';
 import { passwordStep, signedUpWithTotp } from '../support/two-factor.ts';
+
+const DASHBOARD = path.resolve(import.meta.dirname, '../../docs/grafana-dashboard.json');
 
 /** The counters the service keeps (process metrics aside): every series of these is compared. */
 const SERVICE_COUNTERS = [
@@ -109,6 +113,18 @@ describeOnEachDatabase('GET /metrics: each counter moves by exactly what was don
     assert.match(text, /^gatehouse_mail_queue_oldest_age_seconds [\d.e+-]+$/m);
     assert.match(text, /^gatehouse_nodejs_eventloop_lag_seconds [\d.e+-]+$/m);
     assert.match(text, /^gatehouse_process_resident_memory_bytes \d+$/m);
+  });
+
+  it('serves every metric the Grafana dashboard (docs/grafana-dashboard.json) queries', async () => {
+    const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    // Declared by # TYPE: a labelled counter has no sample until it first moves.
+    const served = new Set<string>();
+    for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+      for (const suffix of type === 'histogram' ? ['_bucket', '_count', '_sum'] : ['']) served.add(`${name}${suffix}`);
+    }
+    const queried = new Set((await readFile(DASHBOARD, 'utf8')).match(/gatehouse_[a-z0-9_]+/g));
+    assert.ok(queried.size >= 10, `the dashboard queries the service's metrics (${queried.size})`);
+    assert.deepEqual([...queried].filter((name) => !served.has(name)), []);
   });
 });
 
