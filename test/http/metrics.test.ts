@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { deliverDueMail } from '../../src/jobs/mail-queue.ts';
 import { after, before, describe, it } from 'node:test';
 import { oathtoolTotp } from '../support/authenticator.ts';
 import { Client, signedUpBrowser, STRONG_PASSWORD, uniqueEmail } from '../support/client.ts';
@@ -14,6 +15,7 @@ import { databaseKinds } from '../support/databases.ts';
 import { assertErrorShape } from '../support/error-shape.ts';
 import { freshAddress, WRONG_PASSWORD } from '../support/rate-limit.ts';
 import { startRedisServer, type TestRedisServer } from '../support/redis-server.ts';
+import { closedPort } from '../support/smtp.ts';
 import { describeOnEachDatabase } from '../support/suites.ts';
 import { passwordStep, signedUpWithTotp } from '../support/two-factor.ts';
 
@@ -125,6 +127,28 @@ describeOnEachDatabase('GET /metrics: each counter moves by exactly what was don
     const queried = new Set((await readFile(DASHBOARD, 'utf8')).match(/gatehouse_[a-z0-9_]+/g));
     assert.ok(queried.size >= 10, `the dashboard queries the service's metrics (${queried.size})`);
     assert.deepEqual([...queried].filter((name) => !served.has(name)), []);
+  });
+});
+
+// The mail server refuses connections; the worker is left idle (a 10-minute poll) so the test runs the passes.
+describeOnEachDatabase('GET /metrics: the mail queue as the scrape finds it', async () => ({ env: { SMTP_URL: `smtp://127.0.0.1:${await closedPort()}`, MAIL_POLL_INTERVAL_MS: '600000' } }), (t) => {
+  it('reports the waiting mail and its oldest age, and counts each failed delivery by kind', async () => {
+    const start = await scrape(t);
+    assert.equal(start.get('gatehouse_mail_queue_depth'), 0);
+    assert.equal(start.get('gatehouse_mail_queue_oldest_age_seconds'), 0);
+
+    await signedUpBrowser(t.app, { ip: freshAddress() });
+    t.clock.advance(30);
+    await signedUpBrowser(t.app, { ip: freshAddress() });
+    t.clock.advance(60);
+    const queued = await scrape(t);
+    assert.equal(queued.get('gatehouse_mail_queue_depth'), 2, 'two verification mails wait');
+    assert.equal(queued.get('gatehouse_mail_queue_oldest_age_seconds'), 90, 'the first was queued 90 s ago');
+
+    await deliverDueMail(t.ctx, t.app.log);
+    const failed = await scrape(t);
+    assert.deepEqual(counterMoves(queued, failed), { 'gatehouse_mail_send_failures_total{kind="email_verification"}': 2 });
+    assert.equal(failed.get('gatehouse_mail_queue_depth'), 2, 'both wait for their retry');
   });
 });
 
