@@ -31,6 +31,8 @@ export const securityEventTypes = [
   'email_change_requested',
   'email_change_failed',
   'email_changed',
+  'role_changed',
+  'account_disabled',
 ] as const;
 
 export type SecurityEventType = (typeof securityEventTypes)[number];

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database, NewUser } from '../../db/schema.ts';
+import type { Database, NewUser, Role, UserStatus } from '../../db/schema.ts';
 
 export async function findUserByEmail(db: Kysely<Database>, email: string) {
   return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
@@ -17,6 +17,14 @@ export async function insertUser(db: Kysely<Database>, values: NewUser) {
     .onConflict((oc) => oc.column('email').doNothing())
     .returningAll()
     .executeTakeFirst();
+}
+
+export async function updateRole(db: Kysely<Database>, id: string, role: Role, now: Date): Promise<void> {
+  await db.updateTable('users').set({ role, updated_at: now }).where('id', '=', id).execute();
+}
+
+export async function updateStatus(db: Kysely<Database>, id: string, status: UserStatus, now: Date): Promise<void> {
+  await db.updateTable('users').set({ status, updated_at: now }).where('id', '=', id).execute();
 }
 
 export async function updateDisplayName(db: Kysely<Database>, id: string, displayName: string | null, now: Date) {

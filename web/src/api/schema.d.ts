@@ -24,7 +24,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers */
+        /** Readiness: the database (and Redis, when configured) answers */
         get: operations["checkReadiness"];
         put?: never;
         post?: never;
@@ -573,7 +573,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -633,7 +633,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -863,7 +863,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -993,7 +993,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1166,7 +1166,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1329,7 +1329,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1494,7 +1494,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1709,7 +1709,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -1913,7 +1913,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2071,7 +2071,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2234,7 +2234,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2387,7 +2387,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2541,7 +2541,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2686,7 +2686,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -2859,7 +2859,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3011,7 +3011,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3046,7 +3046,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             /** @enum {string} */
-                            type: "account_created" | "sign_in_succeeded" | "sign_in_failed" | "sign_in_rate_limited" | "sign_out" | "password_changed" | "password_change_failed" | "password_change_rate_limited" | "session_revoked" | "other_sessions_revoked" | "profile_updated" | "sign_in_challenged" | "reauthenticated" | "reauthentication_failed" | "two_factor_setup_started" | "two_factor_enabled" | "two_factor_disabled" | "two_factor_failed" | "two_factor_locked" | "backup_code_used" | "backup_codes_regenerated" | "trusted_device_added" | "trusted_device_revoked" | "email_verification_requested" | "email_verified" | "password_reset_requested" | "password_reset_completed" | "email_change_requested" | "email_change_failed" | "email_changed";
+                            type: "account_created" | "sign_in_succeeded" | "sign_in_failed" | "sign_in_rate_limited" | "sign_out" | "password_changed" | "password_change_failed" | "password_change_rate_limited" | "session_revoked" | "other_sessions_revoked" | "profile_updated" | "sign_in_challenged" | "reauthenticated" | "reauthentication_failed" | "two_factor_setup_started" | "two_factor_enabled" | "two_factor_disabled" | "two_factor_failed" | "two_factor_locked" | "backup_code_used" | "backup_codes_regenerated" | "trusted_device_added" | "trusted_device_revoked" | "email_verification_requested" | "email_verified" | "password_reset_requested" | "password_reset_completed" | "email_change_requested" | "email_change_failed" | "email_changed" | "role_changed" | "account_disabled";
                             metadata: {
                                 [key: string]: unknown;
                             };
@@ -3146,7 +3146,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3319,7 +3319,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3495,7 +3495,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3654,7 +3654,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3806,7 +3806,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -3926,7 +3926,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4103,7 +4103,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4280,7 +4280,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4451,7 +4451,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4609,7 +4609,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4768,7 +4768,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -4926,7 +4926,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -5086,7 +5086,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -5247,7 +5247,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;
@@ -5424,7 +5424,7 @@ export interface operations {
                         /** @enum {boolean} */
                         success: false;
                         /** @enum {string} */
-                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SMS_UNAVAILABLE";
+                        code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "REDIS_UNAVAILABLE" | "SMS_UNAVAILABLE";
                         message: string;
                         fields?: {
                             [key: string]: string;

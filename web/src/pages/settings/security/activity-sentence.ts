@@ -123,6 +123,8 @@ const SENTENCES: Record<EventType, (event: SecurityEvent) => string> = {
   email_change_requested: (e) => `A change of email address was requested${where(e)}`,
   email_change_failed: (e) => `A change of email address failed (wrong password)${where(e)}`,
   email_changed: (e) => `Email address changed${where(e)}${signedOutOthers(e.metadata)}`,
+  role_changed: (e) => `An administrator changed your role to ${text(e.metadata.to)?.toLowerCase().replace('_', ' ') ?? 'another one'}`,
+  account_disabled: () => 'An administrator disabled your account',
 };
 
 /** The event as one sentence a person reads. */
