@@ -132,6 +132,22 @@ for (const kind of databaseKinds) {
       assert.match(missing.stderr, /no account with the email weak\.user@example\.com/);
     });
 
+    it('never demotes or disables the last active SUPER_ADMIN', async () => {
+      // The first test left root.admin as the only SUPER_ADMIN.
+      const demote = await gatehouse(env, '', 'user', 'set-role', '--email', 'root.admin@example.com', '--role', 'ADMIN');
+      assert.equal(demote.code, 1);
+      assert.match(demote.stderr, /the last active SUPER_ADMIN/);
+      const disable = await gatehouse(env, '', 'user', 'disable', '--email', 'root.admin@example.com');
+      assert.equal(disable.code, 1);
+      assert.match(disable.stderr, /the last active SUPER_ADMIN/);
+      const second = await gatehouse(env, `${STRONG_PASSWORD}\n`, 'user', 'create', '--email', 'second.root@example.com', '--role', 'SUPER_ADMIN');
+      assert.equal(second.code, 0, second.stderr);
+      const nowAllowed = await gatehouse(env, '', 'user', 'set-role', '--email', 'root.admin@example.com', '--role', 'ADMIN');
+      assert.equal(nowAllowed.code, 0, nowAllowed.stderr);
+      const last = await gatehouse(env, '', 'user', 'disable', '--email', 'second.root@example.com');
+      assert.match(last.stderr, /the last active SUPER_ADMIN/, 'and the remaining one is now the last');
+    });
+
     it('refuses an unknown role with the usage', async () => {
       const run = await gatehouse(env, '', 'user', 'set-role', '--email', 'root.admin@example.com', '--role', 'OWNER');
       assert.equal(run.code, 2);

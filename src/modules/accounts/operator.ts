@@ -1,9 +1,10 @@
 // What an operator does from the command line (gatehouse user …): make an account with a role,
-// change a role, disable an account. The same password policy as registration applies (security.md §1);
-// each action writes a security event naming the CLI as the actor, in the action's transaction.
+// change a role, disable an account. The same password policy as registration applies (security.md §1),
+// the last active SUPER_ADMIN is never demoted or disabled, and each action writes a security event naming the CLI as the actor, in the action's transaction.
 import type { AppContext } from '../../context.ts';
 import { normalizePassword } from '../../crypto/passwords.ts';
-import type { Role } from '../../db/schema.ts';
+import type { Kysely } from 'kysely';
+import type { Database, Role } from '../../db/schema.ts';
 import { recordSecurityEvent } from '../events/service.ts';
 import { revokeSessionsInTransaction } from '../sessions/service.ts';
 import * as store from '../users/store.ts';
@@ -46,9 +47,16 @@ export async function createUserAsOperator(ctx: AppContext, input: { email: stri
   });
 }
 
+/** Nobody may demote or disable the last active SUPER_ADMIN: the service would have no one left to run it. */
+async function keepOneSuperAdmin(trx: Kysely<Database>, userId: string): Promise<void> {
+  const superAdmins = await store.lockActiveSuperAdmins(trx);
+  if (superAdmins.length === 1 && superAdmins[0] === userId) throw new OperatorRefusal('this is the last active SUPER_ADMIN; make another one first');
+}
+
 export async function setRoleAsOperator(ctx: AppContext, input: { email: string; role: Role }): Promise<{ previous: Role }> {
   const user = await existingUser(ctx, input.email);
   await ctx.db.transaction().execute(async (trx) => {
+    if (input.role !== 'SUPER_ADMIN') await keepOneSuperAdmin(trx, user.id);
     await store.updateRole(trx, user.id, input.role, ctx.clock.now());
     await recordSecurityEvent(ctx, trx, { type: 'role_changed', userId: user.id, metadata: { actor: ACTOR, from: user.role, to: input.role } });
   });
@@ -59,6 +67,7 @@ export async function setRoleAsOperator(ctx: AppContext, input: { email: string;
 export async function disableUserAsOperator(ctx: AppContext, input: { email: string }): Promise<{ sessionsEnded: number }> {
   const user = await existingUser(ctx, input.email);
   return ctx.db.transaction().execute(async (trx) => {
+    await keepOneSuperAdmin(trx, user.id);
     await store.updateStatus(trx, user.id, 'disabled', ctx.clock.now());
     const sessionsEnded = await revokeSessionsInTransaction(ctx, trx, user.id, null, 'account_disabled');
     await recordSecurityEvent(ctx, trx, { type: 'account_disabled', userId: user.id, metadata: { actor: ACTOR, sessionsEnded } });

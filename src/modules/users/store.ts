@@ -19,6 +19,12 @@ export async function insertUser(db: Kysely<Database>, values: NewUser) {
     .executeTakeFirst();
 }
 
+/** The active SUPER_ADMINs' ids, locked until the transaction ends, so two demotions cannot both pass. */
+export async function lockActiveSuperAdmins(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db.selectFrom('users').select('id').where('role', '=', 'SUPER_ADMIN').where('status', '=', 'active').forUpdate().execute();
+  return rows.map((row) => row.id);
+}
+
 export async function updateRole(db: Kysely<Database>, id: string, role: Role, now: Date): Promise<void> {
   await db.updateTable('users').set({ role, updated_at: now }).where('id', '=', id).execute();
 }
