@@ -36,11 +36,15 @@ async function openConfiguredDatabase() {
   return openDatabase({ databaseUrl: settings.databaseUrl, pgliteDir: path.join(settings.dataDir, 'pglite') });
 }
 
-/** A prompt whose answer is not echoed (the typed characters go to a stream that drops them). */
+/**
+ * A prompt whose answer is not echoed: readline puts the terminal in raw mode (so the terminal does
+ * not echo) and echoes to a stream that drops it. The prompt is shown only once raw mode is on, so
+ * nothing typed right after it is echoed either.
+ */
 async function promptHidden(question: string): Promise<string> {
-  process.stderr.write(question);
   const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
   const reader = createInterface({ input: process.stdin, output: silent, terminal: true });
+  process.stderr.write(question);
   try {
     return await reader.question('');
   } finally {

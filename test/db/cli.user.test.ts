@@ -34,6 +34,32 @@ function gatehouse(env: Record<string, string>, stdin: string, ...args: string[]
   });
 }
 
+/**
+ * Runs `user create` on a terminal (util-linux `script` gives it a pseudo-terminal) and types
+ * `password` at each prompt once the prompt is shown; returns everything the terminal displayed.
+ */
+function createOnTerminal(env: Record<string, string>, email: string, password: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const command = `'${process.execPath}' src/cli.ts user create --email ${email} --role USER`;
+    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { env: { PATH: process.env.PATH ?? '', PUBLIC_URL: PUBLIC_ORIGIN, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let shown = '';
+    let typed = 0;
+    child.stdout.on('data', (chunk) => {
+      shown += String(chunk);
+      const prompts = (shown.match(/Password( again)?: /g) ?? []).length;
+      while (typed < prompts) {
+        child.stdin.write(`${password}\r`);
+        typed += 1;
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      child.stdin.destroy();
+      resolve({ code, stdout: shown, stderr: '' });
+    });
+  });
+}
+
 /** The app on the same database, open only while `use` runs (the embedded database has one owner at a time). */
 async function withApp<T>(env: Record<string, string>, use: (app: FastifyInstance) => Promise<T>): Promise<T> {
   const { app } = await buildApp({ config: loadConfig({ ...env, PUBLIC_URL: PUBLIC_ORIGIN, LOG_LEVEL: 'warn' }) });
@@ -108,6 +134,14 @@ for (const kind of databaseKinds) {
         assert.equal(signIn.statusCode, 403, signIn.body);
         assert.equal(signIn.json().code, 'ACCOUNT_DISABLED', 'and they cannot sign in again');
       });
+    });
+
+    it('asks for the password twice on a terminal without showing it', async () => {
+      const run = await createOnTerminal(env, 'tty.user@example.com', STRONG_PASSWORD);
+      assert.equal(run.code, 0, run.stdout);
+      assert.match(run.stdout, /Password: [\s\S]*Password again: [\s\S]*created tty\.user@example\.com as USER/);
+      assert.ok(!run.stdout.includes(STRONG_PASSWORD), 'the typed password is not echoed');
+      await withApp(env, async (app) => assert.equal((await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'tty.user@example.com', password: STRONG_PASSWORD }, headers: { 'x-session-transport': 'bearer' } })).statusCode, 200));
     });
 
     it('refuses a password on the command line, with the usage', async () => {
