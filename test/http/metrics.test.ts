@@ -10,11 +10,11 @@ import { deliverDueMail } from '../../src/jobs/mail-queue.ts';
 import { after, before, describe, it } from 'node:test';
 import { oathtoolTotp } from '../support/authenticator.ts';
 import { Client, signedUpBrowser, STRONG_PASSWORD, uniqueEmail } from '../support/client.ts';
-import { createTestApp, type TestApp } from '../support/app.ts';
+import type { TestApp } from '../support/app.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { assertErrorShape } from '../support/error-shape.ts';
 import { freshAddress, WRONG_PASSWORD } from '../support/rate-limit.ts';
-import { startRedisServer, type TestRedisServer } from '../support/redis-server.ts';
+import { appWithOwnRedis, closeAppWithOwnRedis, type TestRedisServer } from '../support/redis-server.ts';
 import { closedPort } from '../support/smtp.ts';
 import { describeOnEachDatabase } from '../support/suites.ts';
 import { passwordStep, signedUpWithTotp } from '../support/two-factor.ts';
@@ -166,14 +166,8 @@ for (const kind of databaseKinds) {
   describe(`GET /readyz checks Redis when it is configured (${kind})`, () => {
     let t: TestApp;
     let redis: TestRedisServer;
-    before(async () => {
-      redis = await startRedisServer();
-      t = await createTestApp(kind, { env: { REDIS_URL: redis.url } });
-    });
-    after(async () => {
-      await t.close();
-      await redis.stop();
-    });
+    before(async () => ({ t, redis } = await appWithOwnRedis(kind)));
+    after(() => closeAppWithOwnRedis(t, redis));
 
     it('answers 200 with Redis up and 503 REDIS_UNAVAILABLE in the error shape with it stopped', async () => {
       assert.equal((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);

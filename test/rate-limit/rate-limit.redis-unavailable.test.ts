@@ -5,11 +5,11 @@
 // is back the limited routes work again (ASVS 6.3.1 holds under failure: the limit fails closed).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTestApp, type TestApp } from '../support/app.ts';
+import type { TestApp } from '../support/app.ts';
 import { Client, signedUpBrowser, signInStatus, uniqueEmail } from '../support/client.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { assertErrorShape } from '../support/error-shape.ts';
-import { startRedisServer, type TestRedisServer } from '../support/redis-server.ts';
+import { appWithOwnRedis, closeAppWithOwnRedis, type TestRedisServer } from '../support/redis-server.ts';
 import { eventually } from '../support/smtp.ts';
 
 const NEW_PASSWORD = 'copper-lantern-meadow-93';
@@ -18,14 +18,8 @@ for (const kind of databaseKinds) {
   describe(`rate limits: Redis goes away (${kind})`, () => {
     let t: TestApp;
     let redis: TestRedisServer;
-    before(async () => {
-      redis = await startRedisServer();
-      t = await createTestApp(kind, { env: { REDIS_URL: redis.url } });
-    });
-    after(async () => {
-      await t.close();
-      await redis.stop();
-    });
+    before(async () => ({ t, redis } = await appWithOwnRedis(kind)));
+    after(() => closeAppWithOwnRedis(t, redis));
 
     const unavailable = (response: Awaited<ReturnType<Client['post']>>, what: string) => {
       assert.equal(response.statusCode, 503, `${what}: ${response.statusCode} ${response.body}`);

@@ -2,6 +2,8 @@
 // to disk), so a test can stop it under a running app and start it again on the same port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
+import { createTestApp, type TestApp } from './app.ts';
+import type { DatabaseKind } from './databases.ts';
 import { closedPort } from './smtp.ts';
 
 export class TestRedisServer {
@@ -61,3 +63,14 @@ export class TestRedisServer {
 }
 
 export const startRedisServer = (): Promise<TestRedisServer> => TestRedisServer.start();
+
+/** A test app whose rate-limit counters live in a Redis server of its own (to be stopped under it). */
+export async function appWithOwnRedis(kind: DatabaseKind): Promise<{ t: TestApp; redis: TestRedisServer }> {
+  const redis = await startRedisServer();
+  return { t: await createTestApp(kind, { env: { REDIS_URL: redis.url } }), redis };
+}
+
+export async function closeAppWithOwnRedis(t: TestApp, redis: TestRedisServer): Promise<void> {
+  await t.close();
+  await redis.stop();
+}
