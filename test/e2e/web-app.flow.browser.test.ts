@@ -90,7 +90,9 @@ for (const run of RUNS.filter((entry) => databaseKinds.includes(entry.kind))) {
       while (await more.isVisible()) {
         const shown = await page.getByTestId('activity-event').count();
         await more.click();
-        await page.waitForFunction(`document.querySelectorAll('[data-testid="activity-event"]').length > ${shown}`);
+        // More than `shown` entries: the next page arrived. (A string predicate for waitForFunction
+        // cannot be evaluated again under the page's CSP, which has no 'unsafe-eval'.)
+        await page.getByTestId('activity-event').nth(shown).waitFor();
         await assertAccessible(page, 'Recent activity after Show more');
       }
       return (await page.getByTestId('activity-event').locator('.item__text').allTextContents()).map((text) => text.replace(/^⚠/, '').trim());
